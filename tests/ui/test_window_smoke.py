@@ -1,0 +1,8 @@
+def test_main_window_opens(qtbot):
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert window.windowTitle() == "Strongroom"
+    assert window.isVisible()
