@@ -1,0 +1,113 @@
+"""The background-task API: callbacks on the UI thread, progress, quit, failures as plain dialogs."""
+import threading
+import time
+
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.ui import tasks
+from app.ui.errors import plain_message
+from tests.ui.heartbeat import Heartbeat
+
+
+def _on_ui_thread() -> bool:
+    return QThread.currentThread() is QApplication.instance().thread()
+
+
+def test_success_and_progress_arrive_on_ui_thread(qtbot):
+    seen = {"progress": [], "threads": set()}
+
+    def work(n, task):
+        for i in range(n):
+            task.report(i)
+        return threading.get_ident()
+
+    results = []
+    task = tasks.run_in_background(
+        work, 5, pass_task=True,
+        on_progress=lambda v: (seen["progress"].append(v), seen["threads"].add(_on_ui_thread())),
+        on_success=lambda r: (results.append(r), seen["threads"].add(_on_ui_thread())),
+    )
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert seen["progress"] == [0, 1, 2, 3, 4]
+    assert seen["threads"] == {True}
+    assert results[0] != threading.get_ident()  # it really ran elsewhere
+    assert task.is_done()
+
+
+def test_failure_without_handler_shows_plain_dialog(qtbot):
+    def boom():
+        raise ValueError("the index folder is missing")
+
+    task = tasks.run_in_background(boom)
+    qtbot.waitUntil(task.is_done, timeout=5000)
+    qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()),
+                    timeout=5000)
+    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    assert box.text() == "The index folder is missing."
+    assert "Traceback" not in box.text()
+    assert "ValueError" in box.detailedText()  # the technical text is behind "Details"
+    box.close()
+
+
+def test_failure_handler_gets_exception(qtbot):
+    errors = []
+    tasks.run_in_background(lambda: 1 / 0, on_failure=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], ZeroDivisionError)
+
+
+def test_generator_streams_and_quits(qtbot):
+    closed = threading.Event()
+
+    def tokens():
+        try:
+            for i in range(10_000):
+                time.sleep(0.002)
+                yield f"t{i} "
+        finally:
+            closed.set()
+
+    got = []
+    task = tasks.run_generator(tokens, on_yield=got.append)
+    qtbot.waitUntil(lambda: len(got) >= 5, timeout=5000)
+    task.quit()
+    qtbot.waitUntil(task.is_done, timeout=5000)
+    assert closed.is_set()
+    assert got[:3] == ["t0 ", "t1 ", "t2 "]
+    assert len(got) < 10_000
+
+
+def test_generator_return_value(qtbot):
+    def gen():
+        yield 1
+        return "done"
+
+    results = []
+    tasks.run_generator(gen, on_success=results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert results == ["done"]
+
+
+def test_bridge_delivers_core_thread_callbacks_on_ui_thread(qtbot):
+    bridge = tasks.UiBridge()
+    seen = []
+    bridge.token.connect(lambda t: seen.append((t, _on_ui_thread())))
+    worker = threading.Thread(target=lambda: [bridge.emit_token(x) for x in "abc"])
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=5000)
+    assert seen == [("a", True), ("b", True), ("c", True)]
+
+
+def test_heartbeat_sees_a_blocked_ui_thread(qtbot):
+    with Heartbeat() as beat:
+        qtbot.wait(50)
+        time.sleep(0.2)  # a deliberate stall on the UI thread
+        qtbot.wait(50)
+    assert beat.worst_gap_ms >= 150
+
+
+def test_plain_message_never_is_a_traceback():
+    assert plain_message(FileNotFoundError(2, "No such file", "/x/a.pdf")) == "The file /x/a.pdf could not be found."
+    assert plain_message(RuntimeError("")).startswith("Something went wrong")
