@@ -1,0 +1,61 @@
+"""The retrieval evaluation set: the corpus, its questions, and an independent text reader.
+
+The reader here is deliberately not the app's ingest code: it is the ground truth that
+questions.toml is checked against, so a parser bug cannot make a wrong question look right.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "corpus"
+QUESTIONS = HERE / "questions.toml"
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\ufffe": ""})
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    file: str  # relative to CORPUS, POSIX separators
+    page: int | None = None  # 1-based, PDFs only
+    expect: str | None = None
+
+
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return [Question(**entry) for entry in data["question"]]
+
+
+def normalize(text: str) -> str:
+    """Compares text across formats: curly quotes, PDF hyphenation marks and line breaks vary."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def page_texts(path: Path) -> list[str]:
+    """One string per page for PDFs, a single string for every other format."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(path)
+        try:
+            return [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+        finally:
+            pdf.close()
+    if suffix == ".docx":
+        import docx
+
+        return ["\n".join(p.text for p in docx.Document(path).paragraphs)]
+    if suffix in (".html", ".htm"):
+        from bs4 import BeautifulSoup
+
+        return [BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text(" ")]
+    return [path.read_text(encoding="utf-8")]
