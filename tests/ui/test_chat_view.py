@@ -1,0 +1,97 @@
+"""The chat view: Markdown rendering, throttled streaming, Enter/Shift+Enter, citations, Copy, Esc."""
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from app.ui.chat_view import ChatView
+from app.ui.markdown_render import render
+from app.ui.services import Message
+
+SOURCES = [
+    {"n": 1, "library": "Leases", "file": "/docs/lease.pdf", "page": 3, "excerpt": "ninety days", "score": 0.8, "cited": True},
+    {"n": 2, "library": "Leases", "file": "/docs/memo.txt", "page": None, "excerpt": "void", "score": 0.6, "cited": True},
+]
+
+
+def test_markdown_renders_lists_tables_code_and_links_citations():
+    html = render("Terms [1]:\n\n- notice [2]\n\n| a | b |\n|---|---|\n| x | y |\n\n```\nlist[1]\n```")
+    assert "<ul>" in html and "<table>" in html and "<pre>" in html
+    assert 'href="cite:1"' in html and 'href="cite:2"' in html
+    assert "list[1]" in html  # code is left alone
+    assert "<script" not in render("<script>alert(1)</script>")
+
+
+def test_enter_sends_shift_enter_adds_line(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.show()
+    sent = []
+    view.send_requested.connect(sent.append)
+    view.input.setFocus()
+    qtbot.keyClicks(view.input, "first line")
+    qtbot.keyClick(view.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(view.input, "second")
+    assert sent == []
+    qtbot.keyClick(view.input, Qt.Key.Key_Return)
+    assert sent == ["first line\nsecond"]
+    assert view.input.toPlainText() == ""
+
+
+def test_streaming_is_throttled_and_esc_stops(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.show()
+    view.add_message(Message("user", "What notice is needed?"))
+    widget = view.add_message(Message("assistant", ""))
+    view.set_busy(True)
+    assert view.send_button.text() == "Stop"
+    before = widget.render_count
+    for i in range(200):
+        widget.append(f"tok{i} ")
+    qtbot.wait(120)
+    assert "tok199" in widget.text.toPlainText()
+    assert widget.render_count - before <= 3  # 200 tokens, a handful of renders
+    stops = []
+    view.stop_requested.connect(lambda: stops.append(1))
+    view.input.setFocus()
+    qtbot.keyClick(view.input, Qt.Key.Key_Escape)
+    assert stops == [1]
+
+
+def test_citation_click_and_copy_with_footnotes(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    view.add_message(Message("user", "Notice?"))
+    widget = view.add_message(Message("assistant", "Ninety days [1], the clause is void [2].", sources=SOURCES))
+    clicks = []
+    view.citation_clicked.connect(lambda i, n: clicks.append((i, n)))
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    # Click the real anchor: find where "[2]" is drawn and click there.
+    doc = widget.text.document()
+    pos = doc.find("[2]").selectionStart() + 1
+    cursor = widget.text.textCursor()
+    cursor.setPosition(pos)
+    rect = widget.text.cursorRect(cursor)
+    qtbot.mouseClick(widget.text.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.center().x(), rect.center().y()))
+    assert clicks == [(1, 2)]
+    widget.copy_button.click()
+    copied = QApplication.clipboard().text()
+    assert copied.startswith("Ninety days [1]")
+    assert "[1] /docs/lease.pdf, page 3" in copied and "[2] /docs/memo.txt" in copied
+
+
+def test_edit_and_regenerate_signals(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    edits, regens = [], []
+    view.edit_requested.connect(edits.append)
+    view.regenerate_requested.connect(lambda: regens.append(1))
+    view.add_message(Message("user", "q1"))
+    answer = view.add_message(Message("assistant", "a1"))
+    view.widgets[0].edit_button.click()
+    answer.regenerate_button.click()
+    assert edits == [0] and regens == [1]
+    view.set_busy(True)
+    assert not answer.regenerate_button.isEnabled()
