@@ -35,5 +35,39 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_engine.py
 	$(BIN)/python tests/bench/bench_index.py
 
+# --- The desktop bundle (packaging/strongroom.spec) -------------------------------------------
+# Built from its own venv so the dev .venv keeps its -march=native llama.cpp. The bundle's is
+# portable: GGML_NATIVE=OFF, with one CPU library per instruction-set level picked at run time
+# (a native build dies with "illegal instruction" on older office PCs). --no-cache-dir: pip's
+# cache holds the dev venv's native wheel.
+BUNDLE_VENV  := build/bundle-venv
+BUNDLE_BIN   := $(BUNDLE_VENV)/bin
+BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
+LLAMA_CMAKE  ?= -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON
+LLAMA_REQ    := $(shell grep -o '"llama-cpp-python[^"]*"' pyproject.toml)
+BUNDLE_TGZ   := dist/strongroom-$(shell grep -o '__version__ = "[^"]*"' app/__init__.py | cut -d'"' -f2)-linux-$(shell uname -m).tar.gz
+
+$(BUNDLE_STAMP): pyproject.toml
+	@test -x $(BUNDLE_BIN)/python || $(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_BIN)/python -m pip install -q --upgrade pip
+	$(BUNDLE_BIN)/python -m pip install -q "$(TORCH)"
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BUNDLE_BIN)/python -m pip install -q --no-cache-dir $(LLAMA_REQ)
+	$(BUNDLE_BIN)/python packaging/bundle_requirements.py > $(BUNDLE_VENV)/requirements.txt
+	$(BUNDLE_BIN)/python -m pip install -q -r $(BUNDLE_VENV)/requirements.txt
+	$(BUNDLE_BIN)/python -m pip install -q --no-deps $(DEMO)
+	@touch $@
+
+bundle: $(BUNDLE_STAMP)
+	rm -rf dist/strongroom
+	$(BUNDLE_BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/strongroom.spec
+	tar -C dist -czf $(BUNDLE_TGZ) strongroom
+	@du -sh dist/strongroom $(BUNDLE_TGZ)
+
+# The built bundle, with the network cut (unshare -n): starts, finds the demo model, opens the
+# window, indexes a sample folder and answers through its CLI.
+bundle-test:
+	@test -x dist/strongroom/strongroom || $(MAKE) bundle
+	$(PYTHON) packaging/bundle_smoke.py dist/strongroom/strongroom
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
