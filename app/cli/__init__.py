@@ -11,7 +11,7 @@ import sys
 
 from app.core import guard
 
-COMMAND_MODULES = ("models", "doctor")
+COMMAND_MODULES = ("models", "doctor", "ask", "chat")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,61 @@
+"""What `ask` and `chat` share: pick the model from settings or --model, load it, report progress."""
+from __future__ import annotations
+
+import sys
+
+from app.core.engine import Engine, EngineError, LoadedModel, SamplingParams
+from app.core.registry import Registry
+from app.core.settings import Settings
+
+
+class SessionError(Exception):
+    """A plain-language reason the command cannot start."""
+
+
+def open_engine(settings: Settings, model_id: str | None, quiet: bool = False) -> tuple[Engine, LoadedModel]:
+    registry = Registry(allow_mismatch=settings.get("model.allow_mismatch"))
+    wanted = model_id or settings.get("model.default_model")
+    info = registry.find(wanted)
+    if info is None:
+        raise SessionError(f"no model with id {wanted!r}; see `strongroom models`")
+    allowed = settings.get("model.allowed_models")
+    if allowed and info.id not in allowed:
+        raise SessionError(f"{info.name} is not among the models your IT policy allows ({', '.join(allowed)})")
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(fraction: float) -> None:
+        if show:
+            print(f"\rloading {info.name}: {fraction * 100:3.0f}%", end="", file=sys.stderr, flush=True)
+
+    engine = Engine(registry)
+    try:
+        loaded = engine.load(info, settings=settings, on_progress=progress,
+                             allow_unverified=settings.get("model.allow_unverified")).result()
+    except EngineError as exc:
+        engine.close()
+        raise SessionError(str(exc)) from None
+    finally:
+        if show:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    if not quiet:
+        for warning in loaded.warnings:
+            print(f"strongroom: warning: {warning}", file=sys.stderr)
+    return engine, loaded
+
+
+def sampling_from(settings: Settings, args) -> SamplingParams:
+    sampling = SamplingParams.from_settings(settings)
+    if getattr(args, "max_tokens", None):
+        sampling.max_tokens = args.max_tokens
+    if getattr(args, "seed", None) is not None:
+        sampling.seed = args.seed
+    if getattr(args, "temperature", None) is not None:
+        sampling.temperature = args.temperature
+    return sampling
+
+
+def add_sampling_arguments(p) -> None:
+    p.add_argument("--model", help="model id (default: the model.default_model setting)")
+    p.add_argument("--max-tokens", type=int, help="longest answer, in tokens (default: sampling.max_tokens)")
+    p.add_argument("--temperature", type=float, help="0 for the most likely words (default: sampling.temperature)")
+    p.add_argument("--seed", type=int, help="fixed seed for repeatable answers (default: sampling.seed)")
