@@ -66,18 +66,54 @@ def _refuse(what: str) -> None:
     raise NetworkBlocked(f"Strongroom works offline and blocked a network connection ({what})")
 
 
+def _check_destination(event: str, sock: object, address: object) -> None:
+    if getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
+        return
+    host = _address_host(address)
+    if not _is_local(host):
+        _refuse(f"{event} to {address!r}")
+
+
+def _screen_names_first() -> None:
+    """connect(("example.com", 80)) resolves the name in C before the audit event fires, so a DNS
+    query could leave first. The Python-level socket methods check the address before that."""
+    cls = socket.socket
+
+    def wrap(name: str, address_of):
+        original = getattr(cls, name)
+
+        def checked(self, *args):
+            if _enabled and args:
+                _check_destination(f"socket.{name}", self, address_of(args))
+            return original(self, *args)
+
+        checked.__name__, checked.__doc__ = original.__name__, original.__doc__
+        setattr(cls, name, checked)
+
+    wrap("connect", lambda a: a[0])
+    wrap("connect_ex", lambda a: a[0])
+    wrap("sendto", lambda a: a[-1])
+
+
 def _hook(event: str, args: tuple) -> None:
     if not _enabled or not event.startswith("socket."):
         return
     if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+        _check_destination(event, args[0], args[-1])
+    elif event == "socket.bind":
+        # Listening on a public interface would let the network in: only loopback may be bound.
         sock, address = args[0], args[-1]
-        if getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
-            return
-        host = _address_host(address)
-        if not _is_local(host):
-            _refuse(f"{event} to {address!r}")
+        if getattr(sock, "family", None) in (socket.AF_INET, getattr(socket, "AF_INET6", None)):
+            host = _address_host(address)
+            if host in ("", None) or not _is_local(host):
+                _refuse(f"{event} to {address!r}")
     elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr"):
         host = args[0] if args else None
+        if not _is_local(host):
+            _refuse(f"{event} for {host!r}")
+    elif event == "socket.getnameinfo":
+        # A reverse look-up of a public address asks a DNS server.
+        host = _address_host(args[0]) if args else None
         if not _is_local(host):
             _refuse(f"{event} for {host!r}")
 
@@ -89,6 +125,7 @@ def install(allowed_hosts: tuple[str, ...] = ()) -> None:
         _allowed_hosts.update(allowed_hosts)
         if not _installed:
             sys.addaudithook(_hook)
+            _screen_names_first()
             _installed = True
         _enabled = True
 
