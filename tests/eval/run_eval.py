@@ -1,0 +1,230 @@
+"""Retrieval quality on the evaluation set: hit@1, hit@5 and MRR for dense, BM25 and hybrid.
+
+Indexes tests/eval/corpus/ into a temporary Strongroom home, asks every question in
+questions.toml with each retrieval mode, and prints a Markdown table. A hit is a returned
+chunk from the expected file (and, for PDFs, the expected page). MRR counts the first hit
+in the top 10.
+
+    .venv/bin/python tests/eval/run_eval.py                  # the app's own ingest + sync
+    .venv/bin/python tests/eval/run_eval.py --chunker reference
+    .venv/bin/python tests/eval/run_eval.py --misses         # list the questions hybrid misses
+    .venv/bin/python tests/eval/run_eval.py --json out.json
+
+`--chunker reference` skips the app's parsers and chunker: it splits the text read by
+tests/eval/evalset.py into fixed windows, so store + embedder can be measured on their own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from app.core import guard  # noqa: E402
+
+guard.offline_environment()
+guard.install()
+
+from tests.eval.evalset import CORPUS, Question, load_questions, page_texts  # noqa: E402
+
+MODES = ("dense", "bm25", "hybrid")
+DEPTH = 10  # how deep MRR looks
+WINDOW, OVERLAP = 900, 150  # reference chunker, in characters (about 200 MiniLM tokens)
+
+
+@dataclass
+class ModeResult:
+    ranks: list[int | None] = field(default_factory=list)  # 1-based rank of the first hit, None if none
+    seconds: list[float] = field(default_factory=list)
+
+    def hit_at(self, k: int) -> float:
+        return sum(1 for r in self.ranks if r is not None and r <= k) / len(self.ranks)
+
+    @property
+    def mrr(self) -> float:
+        return sum(1.0 / r for r in self.ranks if r is not None) / len(self.ranks)
+
+    def ms(self, q: float) -> float:
+        ordered = sorted(self.seconds)
+        return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# -- indexing ------------------------------------------------------------------------------------
+
+
+def reference_chunks(text: str) -> list[str]:
+    """Fixed windows cut at whitespace, overlapping so no sentence is only ever split."""
+    text = " ".join(text.split())
+    chunks, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + WINDOW)
+        if end < len(text):
+            cut = text.rfind(" ", start + WINDOW // 2, end)
+            end = cut if cut > 0 else end
+        chunks.append(text[start:end])
+        if end >= len(text):
+            break
+        start = max(end - OVERLAP, start + 1)
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < end else start
+    return chunks
+
+
+def index_reference(workdir: Path, embedder):
+    """Chunks with the evaluation reader, stores with the app's EdgeStore."""
+    from app.core.store import ChunkPoint, EdgeStore, folder_chain
+
+    store = EdgeStore(workdir / "shard", embedder.dimensions, name="Evaluation")
+    for path in sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md"):
+        texts, payloads = [], []
+        for page_no, page_text in enumerate(page_texts(path), start=1):
+            for i, chunk in enumerate(reference_chunks(page_text)):
+                texts.append(chunk)
+                payloads.append({"file": str(path), "dirs": folder_chain(str(path)), "kind": path.suffix[1:],
+                                 "content_hash": path.name, "page": page_no, "chunk": i})
+        vectors = embedder.embed_passages(texts)
+        store.upsert([
+            ChunkPoint(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{p['file']}#{p['page']}#{p['chunk']}")),
+                       vector=v, text=t, payload=p)
+            for t, v, p in zip(texts, vectors, payloads)
+        ])
+    store.flush()
+    store.optimize()
+    return store
+
+
+def index_with_app(embedder):
+    """A library over the corpus, synced by the app's own ingest (parsers, chunker, sync)."""
+    from app.core.library import LibraryManager
+    from app.core.store import EdgeStore
+
+    try:
+        from app.core.ingest import sync as sync_module
+    except ImportError:
+        from app.core import sync as sync_module  # type: ignore[no-redef]
+
+    manager = LibraryManager()
+    lib = manager.create("Evaluation", folders=[CORPUS], exclude=["SOURCES.md"])
+    run_sync = getattr(sync_module, "sync_library", None) or getattr(sync_module, "sync")
+    result = run_sync(lib, embedder=embedder) if "embedder" in run_sync.__code__.co_varnames else run_sync(lib)
+    for _ in result if hasattr(result, "__next__") else ():  # a generator sync yields progress
+        pass
+    return EdgeStore(lib.shard_dir, embedder.dimensions, name=lib.name)
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+
+def is_hit(payload: dict, q: Question) -> bool:
+    try:
+        relative = Path(payload.get("file", "")).resolve().relative_to(CORPUS).as_posix()
+    except ValueError:
+        return False
+    if relative != q.file:
+        return False
+    return q.page is None or int(payload.get("page") or 0) == q.page
+
+
+def evaluate(store, embedder, questions: list[Question]) -> tuple[dict[str, ModeResult], list[float], dict]:
+    results = {mode: ModeResult() for mode in MODES}
+    embed_seconds: list[float] = []
+    top: dict[str, list[dict]] = {}
+    embedder.embed_query("warm-up")  # the first call pays for lazy set-up, not retrieval
+    for q in questions:
+        t0 = time.perf_counter()
+        vector = embedder.embed_query(q.question)
+        embed_seconds.append(time.perf_counter() - t0)
+        searches = {
+            "dense": lambda: store.search_dense(vector, DEPTH),
+            "bm25": lambda: store.search_sparse(q.question, DEPTH),
+            "hybrid": lambda: store.search_hybrid(vector, q.question, DEPTH),
+        }
+        for mode, search in searches.items():
+            t0 = time.perf_counter()
+            hits = search()
+            results[mode].seconds.append(time.perf_counter() - t0)
+            rank = next((i for i, h in enumerate(hits, start=1) if is_hit(h.payload, q)), None)
+            results[mode].ranks.append(rank)
+            if mode == "hybrid":
+                top[q.id] = [{"file": h.payload.get("file"), "page": h.payload.get("page")} for h in hits[:3]]
+    return results, embed_seconds, top
+
+
+def markdown_table(results: dict[str, ModeResult], embed_seconds: list[float]) -> str:
+    embed_ms = 1000 * statistics.median(embed_seconds)
+    rows = [
+        "| Retrieval | hit@1 | hit@5 | MRR@10 | search p50 / p95 (ms) | + query embedding p50 (ms) |",
+        "|---|---|---|---|---|---|",
+    ]
+    names = {"dense": "Dense only (all-MiniLM-L6-v2)", "bm25": "BM25 only", "hybrid": "Hybrid (RRF)"}
+    for mode in MODES:
+        r = results[mode]
+        embed = f"{embed_ms:.1f}" if mode != "bm25" else "-"
+        rows.append(f"| {names[mode]} | {r.hit_at(1):.2f} | {r.hit_at(5):.2f} | {r.mrr:.2f} | "
+                    f"{r.ms(0.5):.1f} / {r.ms(0.95):.1f} | {embed} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunker", choices=("app", "reference"), default="app")
+    parser.add_argument("--misses", action="store_true", help="list the questions hybrid retrieval misses at 5")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+
+    questions = load_questions()
+    with tempfile.TemporaryDirectory(prefix="strongroom-eval-") as tmp:
+        os.environ["STRONGROOM_HOME"] = str(Path(tmp) / "home")
+        from app.core import paths
+        from app.core.embedder import Embedder, resolve_model
+
+        folder = paths.demo_embedding_dir()
+        embedder = Embedder(resolve_model(str(folder)))
+        t0 = time.perf_counter()
+        if args.chunker == "app":
+            store = index_with_app(embedder)
+        else:
+            store = index_reference(Path(tmp), embedder)
+        index_seconds = time.perf_counter() - t0
+        chunks = store.count()
+        try:
+            results, embed_seconds, top = evaluate(store, embedder, questions)
+        finally:
+            store.close()
+
+    files = len({q.file for q in questions})
+    print(f"{len(questions)} questions over {files} files; {chunks} chunks indexed in {index_seconds:.0f} s "
+          f"(chunker: {args.chunker})\n")
+    print(markdown_table(results, embed_seconds))
+    hybrid_misses = [q for q, r in zip(questions, results["hybrid"].ranks) if r is None or r > 5]
+    if args.misses:
+        print("\nHybrid misses at 5:")
+        for q in hybrid_misses:
+            print(f"- {q.id}: expected {q.file}" + (f" p.{q.page}" if q.page else "") + f"; got {top[q.id]}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "questions": len(questions), "chunks": chunks, "chunker": args.chunker,
+            "index_seconds": round(index_seconds, 1),
+            "query_embedding_ms_p50": round(1000 * statistics.median(embed_seconds), 2),
+            "modes": {m: {"hit@1": round(r.hit_at(1), 3), "hit@5": round(r.hit_at(5), 3), "mrr": round(r.mrr, 3),
+                          "search_ms_p50": round(r.ms(0.5), 2), "search_ms_p95": round(r.ms(0.95), 2)}
+                      for m, r in results.items()},
+            "hybrid_misses_at_5": [q.id for q in hybrid_misses],
+        }, indent=2))
+    if guard.attempts():
+        print(f"network attempts (must be none): {guard.attempts()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
