@@ -1,0 +1,141 @@
+"""E-mail (.eml) via the standard library: headers, body, and attachments of supported types."""
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path, PurePath
+
+from .model import Block, ParsedDocument, ParseError
+from .reading import decode_text
+
+MAX_DEPTH = 3  # e-mails forwarded as attachments of attachments
+MAX_ATTACHMENTS = 200
+
+
+def parse_email(data: bytes, path: Path, depth: int = 0) -> ParsedDocument:
+    from .parse import parse_bytes  # attachments go through the same dispatcher
+
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+    except Exception:  # the email package is lenient; anything it still refuses is damage
+        raise ParseError("file is damaged or truncated") from None
+    if not message.keys() and not message.get_payload():
+        raise ParseError("not a real e-mail message")
+    doc = ParsedDocument(path=path, title=path.stem, blocks=[], kind="email")
+    header_lines = []
+    for name in ("From", "To", "Cc", "Date", "Subject"):
+        value = _header(message, name)
+        if value:
+            header_lines.append(f"{name}: {value}")
+    subject = _header(message, "Subject")
+    if subject:
+        doc.title = subject
+
+    plain, html, attachments = [], [], []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        filename = _filename(part)
+        disposition = part.get_content_disposition()
+        ctype = part.get_content_type()
+        if filename or disposition == "attachment" or ctype == "message/rfc822":
+            attachments.append((filename or "attachment", part))
+        elif ctype == "text/plain":
+            plain.append(_part_text(part))
+        elif ctype == "text/html":
+            html.append(_part_text(part))
+    if plain:
+        body = "\n\n".join(t.strip() for t in plain if t.strip())
+    else:
+        from .webpage import html_to_text
+
+        body = "\n\n".join(html_to_text(t) for t in html if t.strip())
+    text = "\n".join(header_lines)
+    if body.strip():
+        text = f"{text}\n\n{body.strip()}" if text else body.strip()
+    if text.strip():
+        doc.blocks.append(Block(text=text.strip()))
+
+    for index, (name, part) in enumerate(attachments):
+        if index >= MAX_ATTACHMENTS:
+            doc.warnings.append(f"only the first {MAX_ATTACHMENTS} attachments were read")
+            break
+        _add_attachment(doc, name, part, depth, parse_bytes)
+    return doc
+
+
+def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_bytes) -> None:
+    from .parse import supported_name
+
+    if part.get_content_type() == "message/rfc822" and not name.lower().endswith(".eml"):
+        name = f"{name}.eml"
+    if not supported_name(name):
+        doc.warnings.append(f"attachment {name} skipped: unsupported type")
+        return
+    if depth >= MAX_DEPTH:
+        doc.warnings.append(f"attachment {name} skipped: nested too deeply")
+        return
+    try:
+        data = _part_bytes(part)
+        if not data:
+            raise ParseError("empty file")
+        inner = parse_bytes(data, doc.path.parent / name, _depth=depth + 1)
+    except ParseError as exc:
+        doc.warnings.append(f"attachment {name} skipped: {exc.reason}")
+        return
+    prefix = f"Attachment: {name}"
+    for block in inner.blocks:
+        # Page numbers of an attachment are not pages of the e-mail: keep them in the heading.
+        parts = [prefix]
+        if block.page is not None:
+            parts.append(f"Page {block.page}")
+        if block.heading:
+            parts.append(block.heading)
+        doc.blocks.append(Block(text=block.text, heading=" > ".join(parts)))
+    if inner.needs_ocr_pages:
+        pages = ", ".join(map(str, inner.needs_ocr_pages[:20]))
+        doc.warnings.append(f"attachment {name}: pages without a text layer ({pages})")
+    doc.warnings.extend(f"attachment {name}: {w}" for w in inner.warnings)
+
+
+def _header(message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # malformed header values raise on parsing
+        value = message.get_all(name, failobj=[None])[0] if hasattr(message, "get_all") else None
+    return " ".join(str(value).split()) if value else ""
+
+
+def _filename(part) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return None
+    if not name:
+        return None
+    # The name is a label only; nothing is ever written to disk, but keep it free of paths anyway.
+    return PurePath(name.replace("\\", "/")).name or None
+
+
+def _part_bytes(part) -> bytes:
+    if part.get_content_type() == "message/rfc822":
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else payload
+        return inner.as_bytes() if hasattr(inner, "as_bytes") else b""
+    return part.get_payload(decode=True) or b""
+
+
+def _part_text(part) -> str:
+    try:
+        content = part.get_content()
+        if isinstance(content, str):
+            return content
+    except Exception:  # unknown charset or broken transfer encoding: decode the bytes ourselves
+        pass
+    data = _part_bytes(part)
+    if not data:
+        return ""
+    try:
+        return decode_text(data)
+    except ParseError:
+        return ""

@@ -1,0 +1,34 @@
+"""What every parser returns, and the one error it may raise."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Block:
+    text: str
+    page: int | None = None  # 1-based page (PDF), else None
+    heading: str | None = None  # heading path "Part I > Section 5", else None
+
+
+@dataclass
+class ParsedDocument:
+    path: Path
+    title: str
+    blocks: list[Block]
+    needs_ocr_pages: list[int] = field(default_factory=list)  # PDF pages with no text layer
+    warnings: list[str] = field(default_factory=list)  # plain-language notes for the user
+    kind: str = "text"  # "pdf", "docx", "text", "markdown", "html", "email", "odt", "rtf"
+
+
+class ParseError(Exception):
+    """The only exception a parser lets out; `reason` is shown to the user as is."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def join_heading(path: list[str]) -> str | None:
+    return " > ".join(path) if path else None

@@ -1,0 +1,85 @@
+"""One entry point for every format: choose the parser by suffix, turn every failure into ParseError."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .model import ParsedDocument, ParseError
+from .reading import read_limited
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 200 * 1024**2
+
+
+def _parsers() -> dict:
+    from .email_message import parse_email
+    from .odt import parse_odt
+    from .pdf import parse_pdf
+    from .rtf import parse_rtf
+    from .text import parse_markdown, parse_rst, parse_text
+    from .webpage import parse_html
+    from .word import parse_docx
+
+    return {
+        ".pdf": parse_pdf,
+        ".docx": parse_docx,
+        ".txt": parse_text,
+        ".text": parse_text,
+        ".md": parse_markdown,
+        ".markdown": parse_markdown,
+        ".rst": parse_rst,
+        ".html": parse_html,
+        ".htm": parse_html,
+        ".xhtml": parse_html,
+        ".eml": parse_email,
+        ".odt": parse_odt,
+        ".rtf": parse_rtf,
+    }
+
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    (".pdf", ".docx", ".txt", ".text", ".md", ".markdown", ".rst", ".html", ".htm", ".xhtml", ".eml", ".odt", ".rtf")
+)
+
+
+def supported_name(name: str) -> bool:
+    return Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def supported(path: Path) -> bool:
+    # Office lock files ("~$brief.docx") and macOS resource forks ("._brief.pdf") are not documents.
+    name = Path(path).name
+    return supported_name(name) and not name.startswith(("~$", "._"))
+
+
+def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    """Parses one file; raises ParseError (with a plain-language .reason) and nothing else."""
+    path = Path(path)
+    if not supported_name(path.name):
+        raise ParseError(f"unsupported file type ({path.suffix or 'no extension'})")
+    data = read_limited(path, max_bytes)
+    return parse_bytes(data, path)
+
+
+def parse_bytes(data: bytes, path: Path, _depth: int = 0) -> ParsedDocument:
+    """Parses in-memory bytes as if they were the file at `path` (e-mail attachments use this)."""
+    path = Path(path)
+    parser = _parsers().get(path.suffix.lower())
+    if parser is None:
+        raise ParseError(f"unsupported file type ({path.suffix or 'no extension'})")
+    if not data:
+        raise ParseError("empty file")
+    try:
+        if path.suffix.lower() == ".eml":
+            return parser(data, path, depth=_depth)
+        return parser(data, path)
+    except ParseError:
+        raise
+    except MemoryError:
+        raise ParseError("file is too large or complex to read in memory") from None
+    except RecursionError:
+        raise ParseError("file is nested too deeply to read") from None
+    except Exception as exc:  # a parser library tripping on a damaged file must not stop a library sync
+        log.warning("parser failed on %s: %s: %s", path.name, type(exc).__name__, exc)
+        raise ParseError("file is damaged or truncated") from None
