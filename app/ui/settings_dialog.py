@@ -1,0 +1,203 @@
+"""Settings, built from app.core.settings. Values set by IT policy are shown locked, with the reason."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+    QPlainTextEdit, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from app.core.settings import SettingInvalid, SettingLocked, Settings
+
+from . import theme
+from .errors import error_dialog
+
+# (key, label, kind, extra) per tab; kinds: int(min, max, special), float(min, max, step), bool, text, choice
+PAGES: list[tuple[str, list[tuple[str, str, str, Any]]]] = [
+    ("Model", [
+        ("model.default_model", "Model", "model", None),
+        ("model.n_ctx", "Context size (tokens)", "int", (512, 131072, None)),
+        ("model.n_threads", "Threads", "int", (0, 256, "Automatic")),
+        ("model.gpu_offload", "Use the graphics card when available", "bool", None),
+        ("sampling.temperature", "Temperature", "float", (0.0, 2.0, 0.05)),
+        ("sampling.top_p", "Top-p", "float", (0.0, 1.0, 0.05)),
+        ("sampling.top_k", "Top-k", "int", (0, 500, None)),
+        ("sampling.min_p", "Min-p", "float", (0.0, 1.0, 0.01)),
+        ("sampling.repeat_penalty", "Repeat penalty", "float", (0.5, 2.0, 0.05)),
+        ("sampling.max_tokens", "Longest answer (tokens)", "int", (16, 32768, None)),
+        ("sampling.seed", "Seed", "int", (-1, 2**31 - 1, "Random")),
+    ]),
+    ("Answers", [
+        ("retrieval.top_k", "Passages per answer", "int", (1, 50, None)),
+        ("chat.system_prompt", "Instructions for the model", "text", None),
+    ]),
+    ("Appearance", [
+        ("ui.theme", "Theme", "choice", [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]),
+        ("ui.font_size", "Text size (points)", "int", (0, 32, "System size")),
+    ]),
+    ("History", [
+        ("history.enabled", "Keep conversation history (encrypted)", "bool", None),
+        ("history.retention_days", "Delete conversations older than (days)", "int", (0, 3650, "Keep until deleted")),
+    ]),
+]
+
+
+def lock_text(reason: str) -> str:
+    return f"\U0001F512 Set by IT: {reason}"
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the values; OK writes them through Settings.set and saves."""
+
+    applied = Signal(list)  # keys that changed
+
+    def __init__(self, settings: Settings, model_ids: list[str] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.setMinimumWidth(560)
+        self.settings = settings
+        self.editors: dict[str, QWidget] = {}
+        self.lock_labels: dict[str, QLabel] = {}
+        self._model_ids = model_ids or []
+        self._start_theme = (settings.get("ui.theme"), settings.get("ui.font_size"))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 18, 18, 14)
+        layout.setSpacing(12)
+        if settings.locked:
+            note = QLabel(f"Some settings are managed by your IT department ({settings.policy_message}).")
+            note.setObjectName("lockNote")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        self.tabs = QTabWidget()
+        for title, fields in PAGES:
+            page = QWidget()
+            form = QFormLayout(page)
+            form.setContentsMargins(14, 14, 14, 14)
+            form.setVerticalSpacing(10)
+            form.setHorizontalSpacing(14)
+            for key, label, kind, extra in fields:
+                editor = self._editor(key, kind, extra)
+                editor.setAccessibleName(label)
+                self.editors[key] = editor
+                form.addRow(self._row_label(key, label), self._row_field(key, editor))
+            self.tabs.addTab(page, title)
+        layout.addWidget(self.tabs, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        theme_box: QComboBox = self.editors["ui.theme"]  # type: ignore[assignment]
+        theme_box.currentIndexChanged.connect(self._preview_theme)
+        self.editors["ui.font_size"].valueChanged.connect(self._preview_theme)  # type: ignore[attr-defined]
+
+    # -- building -----------------------------------------------------------------------
+    def _editor(self, key: str, kind: str, extra: Any) -> QWidget:
+        value = self.settings.get(key)
+        if kind == "int":
+            lo, hi, special = extra
+            w = QSpinBox()
+            w.setRange(lo, hi)
+            if special:
+                w.setSpecialValueText(special)
+            w.setValue(int(value))
+        elif kind == "float":
+            lo, hi, step = extra
+            w = QDoubleSpinBox()
+            w.setRange(lo, hi)
+            w.setSingleStep(step)
+            w.setDecimals(2)
+            w.setValue(float(value))
+        elif kind == "bool":
+            w = QCheckBox()
+            w.setChecked(bool(value))
+        elif kind == "text":
+            w = QPlainTextEdit()
+            w.setPlainText(str(value))
+            w.setTabChangesFocus(True)
+            w.setMinimumHeight(110)
+        elif kind == "choice":
+            w = QComboBox()
+            for text, data in extra:
+                w.addItem(text, data)
+            w.setCurrentIndex(max(0, w.findData(value)))
+        else:  # model: the models found, plus the configured one even if absent
+            w = QComboBox()
+            w.setEditable(False)
+            for model_id in dict.fromkeys([value, *self._model_ids]):
+                w.addItem(model_id, model_id)
+            w.setCurrentIndex(max(0, w.findData(value)))
+        if self.settings.is_locked(key):
+            w.setEnabled(False)
+            reason = self.settings.locked[key]
+            w.setToolTip(lock_text(reason))
+            w.setAccessibleDescription(f"Locked. Set by your IT department: {reason}")
+        return w
+
+    def _row_label(self, key: str, label: str) -> QLabel:
+        text = QLabel(label)
+        if self.settings.is_locked(key):
+            text.setToolTip(lock_text(self.settings.locked[key]))
+        return text
+
+    def _row_field(self, key: str, editor: QWidget) -> QWidget:
+        if not self.settings.is_locked(key):
+            return editor
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(editor, 1)
+        lock = QLabel("\U0001F512 Locked")
+        lock.setObjectName("lockNote")
+        lock.setToolTip(lock_text(self.settings.locked[key]))
+        lock.setAccessibleName(f"Locked by IT: {self.settings.locked[key]}")
+        self.lock_labels[key] = lock
+        row.addWidget(lock)
+        return box
+
+    # -- values ---------------------------------------------------------------------------
+    def value(self, key: str) -> Any:
+        w = self.editors[key]
+        if isinstance(w, QSpinBox):
+            return w.value()
+        if isinstance(w, QDoubleSpinBox):
+            return round(w.value(), 4)
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QPlainTextEdit):
+            return w.toPlainText()
+        return w.currentData()
+
+    def _preview_theme(self, *_args) -> None:
+        theme.apply(self.value("ui.theme"), self.value("ui.font_size"))
+
+    def changed_keys(self) -> list[str]:
+        out = []
+        for key in self.editors:
+            if self.settings.is_locked(key):
+                continue
+            new, old = self.value(key), self.settings.get(key)
+            if (round(new, 4) != round(old, 4)) if isinstance(old, float) else new != old:
+                out.append(key)
+        return out
+
+    def accept(self) -> None:
+        changed = self.changed_keys()
+        try:
+            for key in changed:
+                self.settings.set(key, self.value(key))
+            self.settings.save()
+        except (SettingLocked, SettingInvalid, OSError) as exc:
+            self.settings.reload()  # the file is unchanged: drop the half-applied values
+            error_dialog(self, "Settings were not saved", str(exc)).exec()
+            return
+        super().accept()
+        self.applied.emit(changed)
+
+    def reject(self) -> None:
+        theme.apply(*self._start_theme)  # undo the live preview
+        super().reject()
