@@ -9,6 +9,7 @@ from .model import Block, ParsedDocument, ParseError
 # PDFium is not thread-safe: every pypdfium2 call in the process goes through this lock.
 PDFIUM_LOCK = threading.Lock()
 MAX_PAGES = 5000
+MAX_UNREADABLE_RUN = 20
 
 _ERRORS = {
     2: "file is damaged or truncated",  # FPDF_ERR_FILE
@@ -35,11 +36,18 @@ def parse_pdf(data: bytes, path: Path) -> ParsedDocument:
             count = len(pdf)
             if count > MAX_PAGES:
                 doc.warnings.append(f"only the first {MAX_PAGES} of {count} pages were read")
+            unreadable = 0
             for number in range(1, min(count, MAX_PAGES) + 1):
                 text = _page_text(pdf, number - 1)
                 if text is None:
+                    unreadable += 1
+                    if unreadable > MAX_UNREADABLE_RUN:  # a broken page tree: stop, don't list thousands
+                        doc.warnings.append(f"pages from {number} on could not be read")
+                        break
                     doc.warnings.append(f"page {number} could not be read")
-                elif text.strip():
+                    continue
+                unreadable = 0
+                if text.strip():
                     doc.blocks.append(Block(text=text, page=number))
                 else:
                     doc.needs_ocr_pages.append(number)
