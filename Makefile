@@ -60,6 +60,7 @@ $(BUNDLE_STAMP): pyproject.toml
 bundle: $(BUNDLE_STAMP)
 	rm -rf dist/strongroom
 	$(BUNDLE_BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/strongroom.spec
+	cp packaging/linux/install.sh dist/strongroom/
 	tar -C dist -czf $(BUNDLE_TGZ) strongroom
 	@du -sh dist/strongroom $(BUNDLE_TGZ)
 
