@@ -11,7 +11,7 @@ import sys
 
 from app.core import guard
 
-COMMAND_MODULES = ("models", "doctor", "ask", "chat")
+COMMAND_MODULES = ("models", "doctor", "ask", "chat", "history", "library", "index", "search")
 
 
 def build_parser() -> argparse.ArgumentParser:

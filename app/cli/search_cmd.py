@@ -1,0 +1,55 @@
+"""strongroom search --library NAME [--limit N] [--json] "query": hybrid (dense + BM25) retrieval."""
+from __future__ import annotations
+
+from app.cli import fail, print_json
+from app.core.embedder import Embedder, EmbedderError
+from app.core.library import LibraryError, LibraryManager
+from app.core.store import StoreError, StoreInUse
+from app.core.sync import open_library_store
+
+EXCERPT_CHARS = 300
+
+
+def register(sub) -> None:
+    p = sub.add_parser("search", help="search a library's passages (no language model involved)")
+    p.add_argument("query")
+    p.add_argument("--library", "-l", required=True, metavar="NAME")
+    p.add_argument("--limit", "-n", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
+
+
+def run(args) -> int:
+    if args.limit < 1:
+        return fail("--limit must be at least 1")
+    manager = LibraryManager()
+    try:
+        lib = manager.get(args.library)
+        embedder = Embedder.from_settings()
+        if lib.embedding_model and lib.embedding_model != embedder.id:
+            return fail(f"{lib.name!r} was indexed with {lib.embedding_model}; run `strongroom index {lib.name!r}` to rebuild it")
+        if not lib.shard_dir.exists():
+            return fail(f"{lib.name!r} has not been indexed yet; run `strongroom index {lib.name!r}`")
+        store = open_library_store(lib, embedder.dimensions)
+    except (LibraryError, EmbedderError, StoreInUse, StoreError) as exc:
+        return fail(str(exc))
+    try:
+        hits = store.search_hybrid(embedder.embed_query(args.query), args.query, limit=args.limit)
+    finally:
+        store.close()
+    results = [{"file": h.payload.get("file"), "page": h.payload.get("page"), "heading": h.payload.get("heading"),
+                "excerpt": _excerpt(h.payload.get("text", "")), "score": round(h.score, 6)} for h in hits]
+    if args.json:
+        print_json(results)
+        return 0
+    if not results:
+        print("No matching passages.")
+    for i, r in enumerate(results, 1):
+        where = f"{r['file']}" + (f", page {r['page']}" if r["page"] else "")
+        print(f"{i}. {where}  (score {r['score']:.4f})\n   {r['excerpt']}\n")
+    return 0
