@@ -21,9 +21,8 @@ _guard = threading.Lock()
 
 class AlreadyRunning(RuntimeError):
     def __init__(self, pid: int | None = None):
-        detail = f" (process {pid})" if pid else ""
-        super().__init__(f"Strongroom is already running{detail}; close it or use the window.")
-        self.pid = pid
+        super().__init__(ALREADY_RUNNING)
+        self.pid = pid  # the holder, when it could be read: for logs and diagnostics
 
 
 def lock_file() -> Path:

@@ -1,0 +1,85 @@
+"""strongroom history [list|show|delete|delete-all]: the encrypted conversation history."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from app.cli import fail, print_json
+from app.cli.history_access import HistoryUnavailable, open_cli_history
+from app.core.history import HistoryError
+from app.core.settings import Settings
+
+
+def register(sub) -> None:
+    p = sub.add_parser("history", help="list, show or delete saved conversations (encrypted on disk)")
+    hs = p.add_subparsers(dest="action", metavar="ACTION")
+    ls = hs.add_parser("list", help="conversations, newest first")
+    ls.add_argument("--search", help="only titles containing this text")
+    ls.add_argument("--json", action="store_true")
+    show = hs.add_parser("show", help="the messages of one conversation")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    rm = hs.add_parser("delete", help="delete one conversation")
+    rm.add_argument("id", type=int)
+    wipe = hs.add_parser("delete-all", help="delete every conversation and scrub the database files")
+    wipe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=run, action=None)
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def run(args) -> int:
+    action = args.action or "list"
+    if action == "delete-all" and not args.yes:
+        if not sys.stdin.isatty():
+            return fail("delete-all needs --yes when not run from a terminal")
+        if input("Delete every saved conversation? This cannot be undone. [y/N] ").strip().lower() != "y":
+            return 1
+    try:
+        history = open_cli_history(Settings().get("history.retention_days"))
+    except HistoryUnavailable as exc:
+        return fail(str(exc))
+    try:
+        return _act(history, action, args)
+    except HistoryError as exc:
+        return fail(str(exc))
+    finally:
+        history.close()
+
+
+def _act(history, action: str, args) -> int:
+    for warning in history.warnings:
+        print(f"strongroom: warning: {warning}", file=sys.stderr)
+    if action == "list":
+        convs = history.list_conversations(getattr(args, "search", None))
+        if args.json:
+            print_json([c.to_json() for c in convs])
+        for c in [] if args.json else convs:
+            libs = f"  [{', '.join(c.libraries)}]" if c.libraries else ""
+            print(f"{c.id:>5}  {_when(c.updated)}  {c.message_count:>3} msg  {c.title}{libs}")
+        return 0
+    if action == "show":
+        if not any(c.id == args.id for c in history.list_conversations()):
+            return fail(f"there is no conversation #{args.id}")
+        msgs = history.messages(args.id)
+        if args.json:
+            print_json([m.to_json() for m in msgs])
+            return 0
+        for m in msgs:
+            print(f"--- {m.role} ({_when(m.created)})")
+            print(m.content)
+            for s in m.sources:
+                page = f", page {s['page']}" if s.get("page") else ""
+                print(f"    source: {s.get('file', '?')}{page}")
+        return 0
+    if action == "delete":
+        if not any(c.id == args.id for c in history.list_conversations()):
+            return fail(f"there is no conversation #{args.id}")
+        history.delete(args.id)
+        print(f"Deleted conversation #{args.id}.")
+        return 0
+    history.delete_all()
+    print("All conversations deleted; the database was compacted and its journal cleared.")
+    return 0
