@@ -105,20 +105,15 @@ def index_reference(workdir: Path, embedder):
 def index_with_app(embedder):
     """A library over the corpus, synced by the app's own ingest (parsers, chunker, sync)."""
     from app.core.library import LibraryManager
-    from app.core.store import EdgeStore
-
-    try:
-        from app.core.ingest import sync as sync_module
-    except ImportError:
-        from app.core import sync as sync_module  # type: ignore[no-redef]
+    from app.core.sync import open_library_store, sync_library
 
     manager = LibraryManager()
     lib = manager.create("Evaluation", folders=[CORPUS], exclude=["SOURCES.md"])
-    run_sync = getattr(sync_module, "sync_library", None) or getattr(sync_module, "sync")
-    result = run_sync(lib, embedder=embedder) if "embedder" in run_sync.__code__.co_varnames else run_sync(lib)
-    for _ in result if hasattr(result, "__next__") else ():  # a generator sync yields progress
-        pass
-    return EdgeStore(lib.shard_dir, embedder.dimensions, name=lib.name)
+    store = open_library_store(lib, embedder.dimensions)
+    report = sync_library(lib, embedder, store=store, manager=manager)
+    if report.failed:
+        print(f"files the app could not index: {report.failed}", file=sys.stderr)
+    return store
 
 
 # -- scoring ------------------------------------------------------------------------------------
