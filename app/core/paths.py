@@ -30,6 +30,8 @@ def _home() -> Path | None:
 def _ensure(path: Path) -> Path:
     # Owner-only: the data dir holds indexes of confidential documents.
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        path.chmod(0o700)  # left open by an older install, a copy or a loose umask
     return path
 
 

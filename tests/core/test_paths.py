@@ -16,6 +16,12 @@ def test_data_dir_is_owner_only():
     assert mode & 0o077 == 0
 
 
+def test_an_open_data_dir_is_tightened(strongroom_home):
+    folder = paths.data_dir()
+    folder.chmod(0o755)
+    assert stat.S_IMODE(paths.data_dir().stat().st_mode) == 0o700
+
+
 def test_model_search_path_order(tmp_path, monkeypatch):
     a, b = tmp_path / "a", tmp_path / "b"
     monkeypatch.setenv("STRONGROOM_MODELS_PATH", f"{a}{os.pathsep}{b}")
