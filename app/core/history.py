@@ -254,7 +254,8 @@ class History:
         return self._aead
 
     def _seal(self, table: str, column: str, row_id: int, value: Any) -> bytes:
-        plain = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        # surrogatepass: file names that are not valid UTF-8 reach us as lone surrogates (PEP 383).
+        plain = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
         return self._seal_with(self._cipher(), plain, f"{table}:{column}:{row_id}".encode())
 
     def _unseal(self, table: str, column: str, row_id: int, blob: bytes | None, default: Any = None) -> Any:
@@ -265,7 +266,7 @@ class History:
         except (InvalidTag, ValueError):
             log.error("history: %s.%s of row %d failed authentication", table, column, row_id)
             raise HistoryError(f"A saved {table[:-1]} (#{row_id}) is damaged and cannot be read.") from None
-        return json.loads(plain.decode("utf-8"))
+        return json.loads(plain.decode("utf-8", "surrogatepass"))
 
     # -- lock ---------------------------------------------------------------------------------
     def lock(self) -> None:

@@ -7,6 +7,8 @@ import threading
 
 import keyring
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from keyring.backends import fail
 
 from app.core import history as history_mod
@@ -287,3 +289,15 @@ def test_find_phrases_sees_utf8_and_utf16(tmp_path):
     (tmp_path / "b.txt").write_text(f"log line {PHRASE}", encoding="utf-8")
     hits = {(p.name, enc) for p, _, enc in find_phrases(tmp_path, [PHRASE])}
     assert hits == {("a.bin", "utf-16-le"), ("b.txt", "utf-8")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(max_size=80), content=st.text(max_size=400),
+       page=st.integers(min_value=0, max_value=10**6), excerpt=st.text(max_size=200))
+def test_any_text_round_trips(hist, title, content, page, excerpt):
+    cid = hist.create_conversation(title, libraries=[title])
+    mid = hist.add_message(cid, "assistant", content, sources=[{"file": "a\udcff.pdf", "page": page, "excerpt": excerpt}])
+    [msg] = hist.messages(cid)
+    assert (msg.id, msg.content, msg.sources) == (mid, content, [{"file": "a\udcff.pdf", "page": page, "excerpt": excerpt}])
+    summary = next(c for c in hist.list_conversations() if c.id == cid)
+    assert (summary.title, summary.libraries) == (title, [title])
