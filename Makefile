@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_engine.py
 	$(BIN)/python tests/bench/bench_index.py
+	$(BIN)/python tests/bench/bench_history.py
 
 eval: $(STAMP)
 	$(BIN)/python tests/eval/run_eval.py
