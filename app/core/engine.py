@@ -24,7 +24,7 @@ import psutil
 from . import gguf_meta
 from .chat_template import ChatTemplate, ChatTemplateError, Message
 from .context_budget import ContextTooSmall, FittedPrompt, compose_user_message, fit_prompt, trim_messages
-from .llama_runtime import Aborted, LoadCancelled, Runtime, Sampling, supports_gpu_offload
+from .llama_runtime import N_BATCH, Aborted, LoadCancelled, Runtime, Sampling, supports_gpu_offload
 from .registry import ModelInfo, Registry
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class SamplingParams:
 
 @dataclass
 class Timings:
-    ttft_ms: float = 0.0  # request start on the engine thread -> first text piece
+    ttft_ms: float = 0.0  # request start on the engine thread -> first token sampled
     tokens: int = 0  # generated tokens
     tokens_per_s: float = 0.0  # generation speed, first token to last (prompt processing excluded)
     prompt_tokens: int = 0
@@ -217,11 +217,12 @@ class Engine:
 
     def load(self, info: ModelInfo, n_ctx: int | None = None, n_threads: int | None = None,
              gpu_offload: bool | None = None, on_progress: Callable[[float], None] | None = None,
-             allow_unverified: bool = True, settings=None) -> Future:
+             allow_unverified: bool = True, settings=None, n_batch: int = N_BATCH) -> Future:
         """Loads (or switches to) a model in the background; the Future gives a LoadedModel.
 
         None values come from settings (model.n_ctx, model.n_threads, model.gpu_offload). A model that is
         refused (corrupt, not allowed, too big for this computer) fails the Future with EngineError.
+        n_batch is how many prompt tokens one decode takes (llama.cpp's n_batch = n_ubatch).
         """
         if settings is None and (n_ctx is None or n_threads is None or gpu_offload is None):
             from .settings import Settings
@@ -233,7 +234,7 @@ class Engine:
         n_threads = n_threads if n_threads and n_threads > 0 else physical_cores()
         self._load_cancel = threading.Event()
         return self._submit(self._load, info, int(n_ctx), int(n_threads), bool(gpu_offload),
-                            on_progress, allow_unverified, self._load_cancel)
+                            on_progress, allow_unverified, self._load_cancel, int(n_batch))
 
     def cancel_load(self) -> None:
         self._load_cancel.set()
@@ -253,7 +254,7 @@ class Engine:
                     f"this computer has {total / 1024**3:.1f} GB. Choose a smaller model or a shorter context.")
         return None
 
-    def _load(self, info, n_ctx, n_threads, gpu_offload, on_progress, allow_unverified, cancel) -> LoadedModel:
+    def _load(self, info, n_ctx, n_threads, gpu_offload, on_progress, allow_unverified, cancel, n_batch) -> LoadedModel:
         if not info.loadable and info.status != "mismatch":
             raise EngineError(f"{info.name} cannot be used: {info.reason}.")
         ctx_train = info.context_length or n_ctx
@@ -265,7 +266,7 @@ class Engine:
         gpu_layers = 0x7FFFFFFF if gpu_offload and supports_gpu_offload() else 0  # INT32_MAX: every layer
         started = time.perf_counter()
         try:
-            runtime = Runtime.load(info.path, n_ctx, n_threads, gpu_layers, on_progress, cancel)
+            runtime = Runtime.load(info.path, n_ctx, n_threads, gpu_layers, on_progress, cancel, n_batch)
         except LoadCancelled:
             raise
         except (ValueError, RuntimeError) as exc:
@@ -363,11 +364,12 @@ class Engine:
                     last_at = time.perf_counter()
                     if timings.tokens == 1:
                         first_at = last_at
-                        timings.ttft_ms = (first_at - started) * 1000
                     if text:
                         pieces.append(text)
                         gen._emit(text)
                 finish = runtime.finish
+                if runtime.first_token_at:  # also when the first token ends the answer
+                    timings.ttft_ms = (runtime.first_token_at - started) * 1000
             finally:
                 sampler.close()
         except Aborted:

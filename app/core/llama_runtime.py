@@ -102,7 +102,8 @@ class Runtime:
     # -- loading ----------------------------------------------------------------
     @classmethod
     def load(cls, path: Path, n_ctx: int, n_threads: int, gpu_layers: int,
-             on_progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None) -> "Runtime":
+             on_progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None,
+             n_batch: int = N_BATCH) -> "Runtime":
         init_backend()
         params = llama_cpp.llama_model_default_params()
         params.n_gpu_layers = gpu_layers
@@ -131,8 +132,8 @@ class Runtime:
         n_ctx = max(256, min(n_ctx, model.n_ctx_train() or n_ctx))
         cparams = llama_cpp.llama_context_default_params()
         cparams.n_ctx = n_ctx
-        cparams.n_batch = min(N_BATCH, n_ctx)
-        cparams.n_ubatch = min(N_BATCH, n_ctx)
+        cparams.n_batch = min(n_batch, n_ctx)
+        cparams.n_ubatch = min(n_batch, n_ctx)
         cparams.n_threads = n_threads
         cparams.n_threads_batch = n_threads
         cparams.n_seq_max = 1
@@ -263,7 +264,7 @@ class Runtime:
 
     @property
     def _batch_capacity(self) -> int:
-        return min(N_BATCH, self.n_ctx)
+        return llama_cpp.llama_n_batch(self.ctx.ctx)
 
     def make_sampler(self, s: Sampling) -> internals.LlamaSampler:
         # Same chain as llama_cpp.Llama, so the two produce the same text for the same seed.
@@ -288,6 +289,7 @@ class Runtime:
         """
         self._cancel = cancel
         self.finish = "length"
+        self.first_token_at = 0.0
         vocab = self.model.vocab
         utf8 = codecs.getincrementaldecoder("utf-8")("replace")
         room = self.n_ctx - len(self.cached)
@@ -295,6 +297,8 @@ class Runtime:
             if cancel.is_set():
                 raise Aborted("cancelled")
             token = llama_cpp.llama_sampler_sample(sampler.sampler, self.ctx.ctx, -1)
+            if not produced:
+                self.first_token_at = time.perf_counter()
             if llama_cpp.llama_vocab_is_eog(vocab, token):
                 self.finish = "stop"
                 tail = utf8.decode(b"", final=True)
