@@ -1,20 +1,21 @@
 """The one place where the window meets the core.
 
-Every core service the UI uses enters here, so the views depend on these small shapes and not on
-each core module's details. Services that are not installed report themselves unavailable and the
-views say so plainly; nothing here invents answers or data.
+Every core service the UI uses enters here (engine, registry, settings, history, libraries), so the
+views depend on these small shapes and not on each core module's details. Nothing here invents
+answers or data: a service that cannot start says why, in words the views show as they are.
+Calls that may take time (loading, hashing, scanning, database writes of large answers) are made
+by the views through app.ui.tasks, never on the UI thread.
 """
 from __future__ import annotations
 
 import importlib
-import itertools
 import logging
-import threading
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 from app.core import paths
 from app.core.registry import ModelInfo, Registry
@@ -23,14 +24,15 @@ from app.core.settings import Settings
 log = logging.getLogger(__name__)
 
 
-# -- conversation shapes used by the views ------------------------------------
+# -- shapes the views use -------------------------------------------------------
 @dataclass
 class Message:
     role: str  # "user" or "assistant"
     text: str
     sources: list[dict] = field(default_factory=list)  # {n, library, file, page, excerpt, score, cited}
-    error: str = ""  # set when generation failed; the text is then what arrived before the failure
+    error: str = ""  # why generation failed; text is then what arrived before the failure
     stopped: bool = False
+    id: int | None = None  # the history's message id once saved
 
 
 @dataclass
@@ -40,19 +42,25 @@ class Conversation:
     updated: datetime
     messages: list[Message] = field(default_factory=list)
     libraries: list[str] = field(default_factory=list)
+    loaded: bool = True  # False for list entries whose messages are not read yet
 
 
 class ConversationStore(Protocol):
+    persistent: bool
+
     def list(self) -> list[Conversation]: ...
-    def create(self, title: str = "New conversation") -> Conversation: ...
-    def get(self, conversation_id: str) -> Conversation | None: ...
-    def save(self, conversation: Conversation) -> None: ...
+    def create(self, title: str, libraries: list[str]) -> Conversation: ...
+    def get(self, conversation_id: str) -> Conversation: ...
+    def add_message(self, conversation: Conversation, message: Message) -> None: ...
+    def update_message(self, conversation: Conversation, message: Message) -> None: ...
+    def truncate(self, conversation: Conversation, index: int) -> None: ...
     def rename(self, conversation_id: str, title: str) -> None: ...
+    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None: ...
     def delete(self, conversation_id: str) -> None: ...
 
 
 class SessionConversations:
-    """Conversations kept for this session only: used when history is switched off or not available."""
+    """Conversations kept in memory for this session: when history is off or cannot be opened."""
 
     persistent = False
 
@@ -62,117 +70,290 @@ class SessionConversations:
     def list(self) -> list[Conversation]:
         return sorted(self._items.values(), key=lambda c: c.updated, reverse=True)
 
-    def create(self, title: str = "New conversation") -> Conversation:
-        conv = Conversation(id=uuid.uuid4().hex, title=title, updated=datetime.now())
+    def create(self, title: str, libraries: list[str]) -> Conversation:
+        conv = Conversation(id=uuid.uuid4().hex, title=title, updated=datetime.now(), libraries=list(libraries))
         self._items[conv.id] = conv
         return conv
 
-    def get(self, conversation_id: str) -> Conversation | None:
-        return self._items.get(conversation_id)
+    def get(self, conversation_id: str) -> Conversation:
+        return self._items[conversation_id]
 
-    def save(self, conversation: Conversation) -> None:
+    def add_message(self, conversation: Conversation, message: Message) -> None:
+        conversation.updated = datetime.now()  # the list object is the conversation itself
+
+    def update_message(self, conversation: Conversation, message: Message) -> None:
         conversation.updated = datetime.now()
-        self._items[conversation.id] = conversation
+
+    def truncate(self, conversation: Conversation, index: int) -> None:
+        del conversation.messages[index:]
 
     def rename(self, conversation_id: str, title: str) -> None:
         self._items[conversation_id].title = title
+
+    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None:
+        self._items[conversation_id].libraries = list(libraries)
 
     def delete(self, conversation_id: str) -> None:
         self._items.pop(conversation_id, None)
 
 
-# -- chat ----------------------------------------------------------------------
-class Generation(Protocol):
-    """One answer being produced. `result()` blocks until done and returns the final Answer."""
+class HistoryConversations:
+    """The encrypted history (app.core.history) in the shapes above."""
 
-    def cancel(self) -> None: ...
-    def result(self) -> "Answer": ...
+    persistent = True
+
+    def __init__(self, history) -> None:
+        self.history = history
+
+    def list(self) -> list[Conversation]:
+        return [Conversation(id=str(s.id), title=s.title, updated=datetime.fromtimestamp(s.updated),
+                             libraries=list(s.libraries), loaded=False)
+                for s in self.history.list_conversations()]
+
+    def create(self, title: str, libraries: list[str]) -> Conversation:
+        cid = self.history.create_conversation(title, libraries=list(libraries))
+        return Conversation(id=str(cid), title=title, updated=datetime.now(), libraries=list(libraries))
+
+    def get(self, conversation_id: str) -> Conversation:
+        cid = int(conversation_id)
+        summary = next((s for s in self.history.list_conversations() if s.id == cid), None)
+        if summary is None:
+            raise KeyError(f"There is no conversation #{cid}.")
+        messages = [Message(role=m.role, text=m.content, sources=list(m.sources), id=m.id)
+                    for m in self.history.messages(cid) if m.role in ("user", "assistant")]
+        return Conversation(id=conversation_id, title=summary.title, updated=datetime.fromtimestamp(summary.updated),
+                            messages=messages, libraries=list(summary.libraries))
+
+    def add_message(self, conversation: Conversation, message: Message) -> None:
+        message.id = self.history.add_message(int(conversation.id), message.role, message.text,
+                                              sources=message.sources or None)
+        conversation.updated = datetime.now()
+
+    def update_message(self, conversation: Conversation, message: Message) -> None:
+        if message.id is None:
+            self.add_message(conversation, message)
+        else:
+            self.history.update_message(message.id, message.text, sources=message.sources or None)
+
+    def truncate(self, conversation: Conversation, index: int) -> None:
+        kept = [m.id for m in conversation.messages[:index] if m.id is not None]
+        self.history.delete_messages_after(int(conversation.id), kept[-1] if kept else 0)
+        del conversation.messages[index:]
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        self.history.rename(int(conversation_id), title)
+
+    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None:
+        self.history.set_libraries(int(conversation_id), list(libraries))
+
+    def delete(self, conversation_id: str) -> None:
+        self.history.delete(int(conversation_id))
 
 
+# -- chat -------------------------------------------------------------------------
 @dataclass
 class Answer:
     text: str
     sources: list[dict] = field(default_factory=list)
     stopped: bool = False
     tokens: int = 0
-    seconds: float = 0.0
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+    tokens_per_second: float = 0.0
 
 
-class ChatBackend(Protocol):
-    def start(self, conversation: Conversation, on_token: Callable[[str], None]) -> Generation: ...
-    @property
-    def model_name(self) -> str: ...
+class Generation(Protocol):
+    """One answer being produced: cancel() from the UI thread, result() (blocking) from a worker."""
+
+    def cancel(self) -> None: ...
+    def result(self) -> Answer: ...
+
+
+class EngineGeneration:
+    """Adapts app.core.engine.Generation to an Answer."""
+
+    def __init__(self, generation) -> None:
+        self._generation = generation
+
+    def cancel(self) -> None:
+        self._generation.cancel()
+
+    def result(self) -> Answer:
+        completion = self._generation.result()
+        return Answer(text=completion.text, stopped=completion.finish_reason == "cancelled",
+                      tokens=completion.timings.tokens, tokens_per_second=completion.timings.tokens_per_s)
 
 
 class Unavailable(RuntimeError):
-    """A core service is not installed in this build; the message says what the user can do."""
+    """A core service cannot be used; the message says what the user can do."""
 
 
 def _optional(module: str):
     try:
         return importlib.import_module(module)
-    except ImportError as exc:
-        if exc.name and module.startswith(exc.name) or exc.name == module:
-            return None  # the module itself is absent
-        raise  # the module exists but is broken: that must be seen
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None  # not part of this build
+        raise  # present but broken: that must be seen
 
 
 class Services:
-    """What the window needs from the core, created once per window."""
+    """What the window needs from the core; one per window."""
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
         self.registry = Registry(allow_mismatch=self.settings.get("model.allow_mismatch"))
-        self.conversations: ConversationStore = self._open_history()
-        self._models: list[ModelInfo] | None = None
-        self._lock = threading.Lock()
+        self.conversations: ConversationStore = SessionConversations()
+        self.history_notice = ""
+        self._engine = None
+        self._library_manager = None
+        self._embedder = None
 
-    # models -------------------------------------------------------------------
+    # start-up -----------------------------------------------------------------------
+    @staticmethod
+    def warm_up() -> None:
+        """Imports the heavy libraries (torch, sentence-transformers, llama.cpp) ahead of first use.
+
+        A C extension's first import holds the interpreter lock for up to a second or more, which no
+        thread can avoid; doing it once, right after the window opens and before any question or
+        indexing, keeps those stalls out of the user's work. Call from a worker.
+        """
+        from app.core.guard import offline_environment
+
+        offline_environment()
+        for module in ("llama_cpp", "torch", "sentence_transformers"):
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                log.warning("%s is not installed", module)
+
+    # history ------------------------------------------------------------------------
+    def open_history(self, passphrase_provider: Callable[[bool], str | None] | None = None) -> None:
+        """Switches to the encrypted history; on failure keeps session-only conversations and says why."""
+        if not self.settings.get("history.enabled"):
+            self.history_notice = "History is switched off: conversations are kept only until you close Strongroom."
+            return
+        from app.core.history import open_history
+
+        try:
+            history = open_history(passphrase_provider, self.settings.get("history.retention_days"))
+        except Exception as exc:  # noqa: BLE001 - any failure leaves a working window with a clear notice
+            log.warning("history unavailable: %s", exc)
+            self.history_notice = f"History is not available ({exc}). Conversations are kept only for this session."
+            return
+        self.conversations = HistoryConversations(history)
+        self.history_notice = "; ".join(getattr(history, "warnings", []))
+
+    def close(self) -> None:
+        if isinstance(self.conversations, HistoryConversations):
+            self.conversations.history.close()
+        if self._engine is not None:
+            self._engine.close(timeout=10)
+            self._engine = None
+
+    # models -------------------------------------------------------------------------
     def scan_models(self) -> list[ModelInfo]:
-        """Scans the model folders (call off the UI thread: it reads GGUF headers)."""
-        models = self.registry.scan()
-        with self._lock:
-            self._models = models
-        return models
+        """Scans the model folders (off the UI thread: it reads GGUF headers)."""
+        return self.registry.scan()
 
     def model_folders(self) -> list[tuple[str, Path]]:
         return [(d.origin, d.path) for d in paths.model_search_path()]
 
-    # chat ---------------------------------------------------------------------
-    def chat_backend(self) -> ChatBackend:
-        engine_mod = _optional("app.core.engine")
-        if engine_mod is None:
-            raise Unavailable("The answer engine is not part of this build, so questions cannot be answered yet.")
-        raise Unavailable("The answer engine is installed but not yet connected to the window.")
+    @property
+    def engine(self):
+        if self._engine is None:
+            from app.core.engine import Engine
 
-    # libraries ----------------------------------------------------------------
+            self._engine = Engine(self.registry)
+        return self._engine
+
+    def loaded_model(self) -> ModelInfo | None:
+        return self._engine.loaded_model if self._engine is not None else None
+
+    def default_model(self, models: list[ModelInfo]) -> ModelInfo | None:
+        """The configured model if present and loadable, else the first loadable one."""
+        allow = self.settings.get("model.allow_unverified")
+        usable = [m for m in models if self.registry.load_refusal(m, allow_unverified=allow) is None]
+        wanted = self.settings.get("model.default_model")
+        return next((m for m in usable if m.id == wanted or str(m.path) == wanted), usable[0] if usable else None)
+
+    def load_model(self, info: ModelInfo, on_progress: Callable[[float], None] | None = None) -> Future:
+        return self.engine.load(info, on_progress=on_progress, settings=self.settings,
+                                allow_unverified=self.settings.get("model.allow_unverified"))
+
+    def unload_model(self) -> Future | None:
+        return self._engine.unload() if self._engine is not None else None
+
+    def start_chat(self, conversation: Conversation, on_token: Callable[[str], None]) -> Generation:
+        """Answers the conversation's last user message; on_token is called on the engine's thread."""
+        if self.loaded_model() is None:
+            raise Unavailable("No model is loaded. Open Models and load one.")
+        from app.core.engine import SamplingParams
+
+        messages = [{"role": "system", "content": self.settings.get("chat.system_prompt")}]
+        messages += [{"role": m.role, "content": m.text} for m in conversation.messages if m.text and not m.error]
+        sampling = SamplingParams.from_settings(self.settings)
+        generation = self.engine.chat(conversation.id, messages, sampling, on_token=on_token)
+        return EngineGeneration(generation)
+
+    # libraries ----------------------------------------------------------------------
     def library_manager(self):
-        lib_mod = _optional("app.core.library")
-        if lib_mod is None:
-            return None
-        return getattr(lib_mod, "LibraryManager", None)
+        """app.core.library.LibraryManager, or None when this build has no libraries."""
+        if self._library_manager is None:
+            module = _optional("app.core.library")
+            if module is None or not hasattr(module, "LibraryManager"):
+                return None
+            self._library_manager = module.LibraryManager()
+        return self._library_manager
+
+    def libraries(self) -> list:
+        manager = self.library_manager()
+        return manager.list() if manager is not None else []
+
+    def add_library(self, folder: Path | str, name: str | None = None):
+        """A new library for one folder, named after it (made unique), or the library that already has it."""
+        manager = self.library_manager()
+        if manager is None:
+            raise Unavailable("Libraries are not part of this build.")
+        folder = Path(folder).expanduser().resolve()
+        if not folder.is_dir():
+            raise Unavailable(f"{folder} is not a folder.")
+        for lib in manager.list():
+            if str(folder) in lib.folders:
+                return lib
+        base = name or folder.name or str(folder)
+        candidate, n = base, 2
+        while manager.find(candidate) is not None:
+            candidate, n = f"{base} ({n})", n + 1
+        return manager.create(candidate, folders=[str(folder)])
+
+    def remove_library(self, name: str) -> None:
+        manager = self.library_manager()
+        if manager is not None:
+            manager.delete(name)
+
+    def library_stats(self, lib):
+        return self.library_manager().stats(lib)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from app.core.embedder import Embedder
+
+            self._embedder = Embedder.from_settings(self.settings)
+        return self._embedder
+
+    def sync_library(self, lib, progress=None, cancel=None):
+        """Brings one library's index up to date (blocking: call from a worker)."""
+        from app.core.sync import sync_library
+
+        return sync_library(lib, self.embedder, progress=progress, cancel=cancel, settings=self.settings,
+                            manager=self.library_manager())
 
     def library_names(self) -> list[str]:
         manager = self.library_manager()
         if manager is None:
             return []
         try:
-            return [lib.name for lib in manager().list()]
+            return [lib.name for lib in manager.list()]
         except Exception:  # noqa: BLE001 - a broken library list must not stop the window
             log.exception("cannot list libraries")
             return []
-
-    # history ------------------------------------------------------------------
-    def _open_history(self) -> ConversationStore:
-        return SessionConversations()
-
-
-_counter = itertools.count(1)
-
-
-def untitled_name() -> str:
-    return "New conversation"

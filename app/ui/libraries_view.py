@@ -1,0 +1,316 @@
+"""Libraries: add folders (button or drag-and-drop), index with progress, pause, cancel, re-index,
+remove, and the files that could not be read, in plain words with their path."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QMessageBox, QProgressBar, QPushButton,
+    QScrollArea, QVBoxLayout, QWidget,
+)
+
+from . import tasks
+from .errors import show_error
+from .services import Services
+
+
+def eta_words(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute{'s' if minutes != 1 else ''} left" if minutes < 90 else \
+        f"about {minutes / 60:.1f} hours left"
+
+
+def progress_words(p) -> str:
+    if p.phase == "scanning":
+        return f"Looking for documents\u2026 {p.files_scanned} found"
+    if p.phase == "indexing":
+        eta = eta_words(p.eta_seconds)
+        return (f"Indexing {p.files_embedded} of {p.files_to_index} files \u00b7 {p.chunks_embedded} passages"
+                + (f" \u00b7 {eta}" if eta else ""))
+    if p.phase == "removing":
+        return "Removing deleted files from the index\u2026"
+    if p.phase == "optimizing":
+        return "Finishing the index\u2026"
+    return p.phase.capitalize()
+
+
+class LibraryCard(QFrame):
+    def __init__(self, view: "LibrariesView", lib, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lib = lib
+        self.setObjectName("card")
+        self.setAccessibleName(f"Library {lib.name}")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(4)
+        head = QHBoxLayout()
+        title = QLabel(f"<b>{html.escape(lib.name)}</b>")
+        title.setObjectName("cardTitle")
+        head.addWidget(title, 1)
+        self.reindex = self._button("Re-index", f"Re-index {lib.name}", lambda: view.start_sync(lib.name))
+        self.pause = self._button("Pause", f"Pause indexing {lib.name}", lambda: view.pause(lib.name))
+        self.cancel = self._button("Cancel", f"Cancel indexing {lib.name}", lambda: view.cancel(lib.name))
+        self.remove = self._button("Remove", f"Remove the library {lib.name}", lambda: view.confirm_remove(lib.name))
+        for b in (self.reindex, self.pause, self.cancel, self.remove):
+            head.addWidget(b)
+        layout.addLayout(head)
+        folders = QLabel(html.escape(", ".join(lib.folders) or "no folder"))
+        folders.setObjectName("cardPath")
+        folders.setWordWrap(True)
+        folders.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(folders)
+        self.summary = QLabel("")
+        self.summary.setObjectName("cardMeta")
+        layout.addWidget(self.summary)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setAccessibleName(f"Indexing progress of {lib.name}")
+        self.bar.hide()
+        layout.addWidget(self.bar)
+        self.set_running(False)
+
+    def _button(self, text: str, accessible: str, slot) -> QPushButton:
+        b = QPushButton(text)
+        b.setAccessibleName(accessible)
+        b.clicked.connect(slot)
+        return b
+
+    def set_running(self, running: bool, paused: bool = False) -> None:
+        self.reindex.setVisible(not running and not paused)
+        self.pause.setVisible(running or paused)
+        self.pause.setText("Resume" if paused else "Pause")
+        self.pause.setAccessibleName(("Resume" if paused else "Pause") + f" indexing {self.lib.name}")
+        self.cancel.setVisible(running)
+        self.bar.setVisible(running)
+
+    def show_progress(self, p) -> None:
+        self.summary.setText(progress_words(p))
+        if p.phase == "indexing" and p.files_to_index:
+            self.bar.setRange(0, p.files_to_index)
+            self.bar.setValue(p.files_embedded)
+        else:
+            self.bar.setRange(0, 0)
+
+
+class LibrariesView(QWidget):
+    libraries_changed = Signal(list)  # names
+    activity = Signal(str)  # one line for the status bar; "" when idle
+    sync_finished = Signal(str, object)  # library name, SyncReport
+
+    def __init__(self, services: Services, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services = services
+        self.cards: dict[str, LibraryCard] = {}
+        self.running: dict[str, tasks.Task] = {}
+        self.paused: set[str] = set()
+        self.failures: dict[str, list[dict]] = {}
+        self.setAcceptDrops(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        head = QHBoxLayout()
+        title = QLabel("Libraries")
+        title.setObjectName("pageTitle")
+        head.addWidget(title)
+        head.addStretch(1)
+        self.add_button = QPushButton("Add folder\u2026")
+        self.add_button.setObjectName("primary")
+        self.add_button.setAccessibleName("Add a folder as a library")
+        self.add_button.clicked.connect(lambda: self.add_folder())
+        head.addWidget(self.add_button)
+        layout.addLayout(head)
+        hint = QLabel("A library is a folder of documents that answers can cite. Drop a folder here to add it. "
+                      "Documents never leave this computer.")
+        hint.setObjectName("cardMeta")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.cards_layout = QVBoxLayout(body)
+        self.cards_layout.setContentsMargins(0, 0, 0, 0)
+        self.cards_layout.setSpacing(10)
+        self.empty = QLabel("<h3>No libraries yet</h3><p>Add a folder of documents to ask questions about them.</p>")
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.cards_layout.addWidget(self.empty)
+        self.cards_layout.addStretch(1)
+        self.scroll.setWidget(body)
+        layout.addWidget(self.scroll, 3)
+
+        self.failures_title = QLabel("Files that could not be read")
+        self.failures_title.setObjectName("sectionTitle")
+        layout.addWidget(self.failures_title)
+        self.failures_list = QListWidget()
+        self.failures_list.setObjectName("failureList")
+        self.failures_list.setAccessibleName("Files that could not be read")
+        self.failures_list.setWordWrap(True)
+        layout.addWidget(self.failures_list, 1)
+        self.failures_title.hide()
+        self.failures_list.hide()
+
+        self.unavailable = self.services.library_manager() is None
+        if self.unavailable:
+            self.empty.setText("<h3>Libraries are not available</h3><p>This build cannot index documents.</p>")
+            self.add_button.setEnabled(False)
+        self.reload()
+
+    # -- list ------------------------------------------------------------------------
+    def reload(self) -> None:
+        libs = self.services.libraries() if not self.unavailable else []
+        for card in self.cards.values():
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = {}
+        for lib in libs:
+            card = LibraryCard(self, lib)
+            card.summary.setText(self._stats_words(lib))
+            card.set_running(lib.name in self.running, lib.name in self.paused)
+            self.cards_layout.insertWidget(self.cards_layout.count() - 1, card)
+            self.cards[lib.name] = card
+        self.empty.setVisible(not libs)
+        self.libraries_changed.emit([lib.name for lib in libs])
+
+    def _stats_words(self, lib) -> str:
+        try:
+            s = self.services.library_stats(lib)
+        except Exception:  # noqa: BLE001 - stats are informative only
+            return ""
+        if not s.files and not s.last_sync:
+            return "Not indexed yet"
+        words = f"{s.files} files \u00b7 {s.chunks} passages"
+        if s.failures:
+            words += f" \u00b7 {s.failures} could not be read"
+        return words
+
+    # -- adding ----------------------------------------------------------------------
+    def add_folder(self, folder: Path | str | None = None):
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Add a folder of documents", str(Path.home()))
+            if not folder:
+                return None
+        try:
+            lib = self.services.add_library(folder)
+        except Exception as exc:  # noqa: BLE001 - plain dialog, the window goes on
+            show_error(self, exc, "Adding a library")
+            return None
+        self.reload()
+        self.start_sync(lib.name)
+        return lib
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if not self.unavailable and any(Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
+                self.add_folder(url.toLocalFile())
+        event.acceptProposedAction()
+
+    # -- indexing ----------------------------------------------------------------------
+    def start_sync(self, name: str) -> tasks.Task | None:
+        if name in self.running:
+            return self.running[name]
+        lib = next((lib for lib in self.services.libraries() if lib.name == name), None)
+        if lib is None:
+            return None
+        self.paused.discard(name)
+        card = self.cards.get(name)
+        if card:
+            card.set_running(True)
+            card.summary.setText("Starting\u2026")
+
+        def work(task):
+            return self.services.sync_library(lib, progress=task.report, cancel=task.cancel_event)
+
+        task = tasks.run_in_background(
+            work, pass_task=True,
+            on_progress=lambda p: self._progress(name, p),
+            on_success=lambda report: self._done(name, report),
+            on_failure=lambda exc: self._failed(name, exc))
+        self.running[name] = task
+        self.activity.emit(f"Indexing {name}\u2026")
+        return task
+
+    def _progress(self, name: str, p) -> None:
+        card = self.cards.get(name)
+        if card:
+            card.show_progress(p)
+        self.activity.emit(f"{name}: {progress_words(p)}")
+
+    def _done(self, name: str, report) -> None:
+        self.running.pop(name, None)
+        self.failures[name] = list(report.failed) + [
+            {"file": n["file"], "reason": "has scanned pages without text (needs OCR)"} for n in report.needs_ocr]
+        self._show_failures()
+        self.reload()
+        card = self.cards.get(name)
+        if card and report.cancelled:
+            card.summary.setText("Paused" if name in self.paused else "Cancelled: the index keeps what was done")
+        self.activity.emit("" if not self.running else f"Indexing {', '.join(self.running)}\u2026")
+        self.sync_finished.emit(name, report)
+
+    def _failed(self, name: str, exc: BaseException) -> None:
+        self.running.pop(name, None)
+        self.reload()
+        self.activity.emit("")
+        show_error(self, exc, "Indexing", f"The library \u201c{name}\u201d could not be indexed.")
+
+    def pause(self, name: str) -> None:
+        """Pausing stops at the next batch; Resume continues where it stopped (sync is incremental)."""
+        if name in self.paused:
+            self.start_sync(name)
+            return
+        task = self.running.get(name)
+        if task:
+            self.paused.add(name)
+            task.quit()
+
+    def cancel(self, name: str) -> None:
+        task = self.running.get(name)
+        if task:
+            self.paused.discard(name)
+            task.quit()
+
+    def confirm_remove(self, name: str) -> None:
+        answer = QMessageBox.question(
+            self, "Remove library",
+            f"Remove the library \u201c{name}\u201d and its index? Your documents are not touched.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.remove(name)
+
+    def remove(self, name: str) -> None:
+        task = self.running.get(name)
+        if task:
+            # Never wait on the UI thread: remove once the indexing has stopped.
+            self.paused.discard(name)
+            task.finished.connect(lambda: self.remove(name))
+            task.quit()
+            return
+        try:
+            self.services.remove_library(name)
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc, "Removing a library")
+        self.failures.pop(name, None)
+        self.paused.discard(name)
+        self._show_failures()
+        self.reload()
+
+    def _show_failures(self) -> None:
+        self.failures_list.clear()
+        for name, items in self.failures.items():
+            for f in items:
+                self.failures_list.addItem(f"{f['file']}\n    {f['reason']}  ({name})")
+        visible = self.failures_list.count() > 0
+        self.failures_title.setVisible(visible)
+        self.failures_list.setVisible(visible)

@@ -1,0 +1,89 @@
+"""Libraries view with the real library manager, sync and embedding model; the UI never stalls."""
+import shutil
+
+import pytest
+
+from app.ui.libraries_view import LibrariesView
+from app.ui.services import Services
+from tests.ui.documents import write_pdf
+from tests.ui.heartbeat import Heartbeat
+
+
+def _folder(tmp_path):
+    docs = tmp_path / "Client A"
+    docs.mkdir()
+    write_pdf(docs / "lease.pdf")
+    (docs / "memo.txt").write_text("The court held that the arbitration clause was void. " * 20, encoding="utf-8")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n%%garbage that is not a pdf\n")
+    return docs
+
+
+def test_add_index_and_failures(qtbot, tmp_path):
+    docs = _folder(tmp_path)
+    view = LibrariesView(Services())
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    assert view.empty.isVisible()
+    finished = []
+    view.sync_finished.connect(lambda name, report: finished.append((name, report)))
+    lib = view.add_folder(docs)
+    qtbot.waitUntil(lambda: bool(finished), timeout=120000)
+    name, report = finished[0]
+    assert name == lib.name == "Client A"
+    assert report.chunks > 0 and not report.cancelled
+    card = view.cards["Client A"]
+    assert "files" in card.summary.text() and "passages" in card.summary.text()
+    failed = [view.failures_list.item(i).text() for i in range(view.failures_list.count())]
+    assert any(str(docs / "broken.pdf") in f for f in failed)
+    assert view.failures_list.isVisible()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "qdrant-edge-py holds the interpreter lock while a shard is created, flushed and closed "
+    "(app/core/store.py EdgeStore.__init__/close: 100-400 ms here), which stalls every thread"))
+def test_indexing_never_stalls_the_ui(qtbot, tmp_path):
+    Services.warm_up()  # what the window does at start-up, before any indexing
+    docs = tmp_path / "Notes"
+    docs.mkdir()
+    (docs / "memo.txt").write_text("The court held that the arbitration clause was void. " * 40, encoding="utf-8")
+    view = LibrariesView(Services())
+    qtbot.addWidget(view)
+    view.show()
+    finished = []
+    view.sync_finished.connect(lambda name, report: finished.append(report))
+    with Heartbeat() as beat:
+        view.add_folder(docs)
+        qtbot.waitUntil(lambda: bool(finished), timeout=120000)
+    assert finished[0].chunks > 0
+    print(f"worst UI gap while indexing: {beat.worst_gap_ms:.1f} ms over {beat.ticks} ticks")
+    assert beat.ticks > 10
+    assert beat.worst_gap_ms < 50
+
+
+def test_cancel_then_remove_keeps_documents(qtbot, tmp_path):
+    docs = _folder(tmp_path)
+    for i in range(30):
+        shutil.copy(docs / "memo.txt", docs / f"memo{i}.txt")
+    view = LibrariesView(Services())
+    qtbot.addWidget(view)
+    finished = []
+    view.sync_finished.connect(lambda name, report: finished.append(report))
+    view.add_folder(docs)
+    view.cancel("Client A")
+    qtbot.waitUntil(lambda: bool(finished), timeout=120000)
+    assert finished[0].cancelled
+    view.remove("Client A")
+    assert "Client A" not in view.cards and view.services.libraries() == []
+    assert (docs / "lease.pdf").exists() and len(list(docs.iterdir())) == 33
+
+
+def test_adding_a_missing_folder_says_so(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    view = LibrariesView(Services())
+    qtbot.addWidget(view)
+    assert view.add_folder(tmp_path / "nope") is None
+    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    assert "is not a folder" in box.text()
+    box.close()
