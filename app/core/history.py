@@ -173,6 +173,10 @@ class History:
                 raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else 'no answer'}")
             self._migrate(db)
             return db
+        except HistoryError:
+            if db is not None:
+                db.close()
+            raise
         except sqlite3.DatabaseError as exc:
             if db is not None:
                 db.close()
@@ -203,6 +207,11 @@ class History:
     def _migrate(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
         done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+        unknown = done - {name for name, _ in MIGRATIONS}
+        if unknown:
+            # A newer Strongroom changed the schema: writing with this one could damage it.
+            raise HistoryError("The conversation history was written by a newer version of Strongroom "
+                               "and is left untouched. Update Strongroom to open it.")
         for name, step in MIGRATIONS:
             if name in done:
                 continue

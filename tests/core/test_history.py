@@ -240,6 +240,35 @@ def test_truncated_database_is_set_aside(hist):
     h.close()
 
 
+def test_a_foreign_sqlite_file_is_set_aside(strongroom_home):
+    raw = sqlite3.connect(paths.history_db())
+    raw.execute("CREATE TABLE conversations (something TEXT)")
+    raw.execute("INSERT INTO conversations VALUES ('keep me')")
+    raw.commit()
+    raw.close()
+    h = History(KeyStore())
+    assert h.warnings and h.list_conversations() == []
+    h.close()
+    [kept] = paths.history_db().parent.glob("history.sqlite3.corrupt-*")
+    raw = sqlite3.connect(kept)
+    assert raw.execute("SELECT something FROM conversations").fetchall() == [("keep me",)]
+    raw.close()
+
+
+def test_a_newer_schema_is_left_untouched(hist):
+    hist.close()
+    instance.release()
+    raw = sqlite3.connect(hist.path)
+    raw.execute("INSERT INTO migrations (name, applied) VALUES ('m999_future', 0)")
+    raw.commit()
+    raw.close()
+    before = hist.path.read_bytes()
+    with pytest.raises(HistoryError, match="newer version"):
+        History(KeyStore())
+    assert hist.path.read_bytes() == before
+    assert not list(hist.path.parent.glob("history.sqlite3.corrupt-*"))
+
+
 def test_a_different_key_is_refused_and_the_data_left_alone(hist, monkeypatch):
     _fill(hist)
     hist.close()
@@ -253,7 +282,9 @@ def test_a_different_key_is_refused_and_the_data_left_alone(hist, monkeypatch):
 
 
 def test_files_are_owner_only_and_migrations_recorded(hist):
-    assert stat.S_IMODE(os.stat(hist.path).st_mode) == 0o600
+    hist.create_conversation("t")
+    for name in ("history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm", "history.key"):
+        assert stat.S_IMODE(os.stat(hist.path.parent / name).st_mode) == 0o600, name
     assert stat.S_IMODE(os.stat(hist.path.parent).st_mode) == 0o700
     hist.close()
     instance.release()
