@@ -25,6 +25,7 @@ class Question:
     file: str  # relative to CORPUS, POSIX separators
     page: int | None = None  # 1-based, PDFs only
     expect: str | None = None
+    versioned: bool = False  # must pick one version among near-duplicate agreements
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:

@@ -154,6 +154,20 @@ def evaluate(store, embedder, questions: list[Question]) -> tuple[dict[str, Mode
     return results, embed_seconds, top
 
 
+def subset(results: dict[str, ModeResult], keep: list[bool]) -> dict[str, ModeResult]:
+    return {m: ModeResult(ranks=[r for r, k in zip(res.ranks, keep) if k],
+                          seconds=[t for t, k in zip(res.seconds, keep) if k]) for m, res in results.items()}
+
+
+def versions_table(results: dict[str, ModeResult]) -> str:
+    """Questions that name one version of an agreement that exists in two (GPL 2/3, MPL 1.1/2.0...)."""
+    rows = ["| Version-picking questions | hit@1 | hit@5 | MRR@10 |", "|---|---|---|---|"]
+    for mode, label in (("dense", "Dense only"), ("bm25", "BM25 only"), ("hybrid", "Hybrid (RRF)")):
+        r = results[mode]
+        rows.append(f"| {label} | {r.hit_at(1):.2f} | {r.hit_at(5):.2f} | {r.mrr:.2f} |")
+    return "\n".join(rows)
+
+
 def markdown_table(results: dict[str, ModeResult], embed_seconds: list[float]) -> str:
     embed_ms = 1000 * statistics.median(embed_seconds)
     rows = [
@@ -200,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(questions)} questions over {files} files; {chunks} chunks indexed in {index_seconds:.0f} s "
           f"(chunker: {args.chunker})\n")
     print(markdown_table(results, embed_seconds))
+    versioned = [q.versioned for q in questions]
+    print(f"\nOf which {sum(versioned)} must pick the named version among near-duplicate agreements:\n")
+    print(versions_table(subset(results, versioned)))
     hybrid_misses = [q for q, r in zip(questions, results["hybrid"].ranks) if r is None or r > 5]
     if args.misses:
         print("\nHybrid misses at 5:")
@@ -213,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
             "modes": {m: {"hit@1": round(r.hit_at(1), 3), "hit@5": round(r.hit_at(5), 3), "mrr": round(r.mrr, 3),
                           "search_ms_p50": round(r.ms(0.5), 2), "search_ms_p95": round(r.ms(0.95), 2)}
                       for m, r in results.items()},
+            "versioned": {m: {"n": len(r.ranks), "hit@1": round(r.hit_at(1), 3), "hit@5": round(r.hit_at(5), 3),
+                              "mrr": round(r.mrr, 3)}
+                          for m, r in subset(results, [q.versioned for q in questions]).items()},
             "hybrid_misses_at_5": [q.id for q in hybrid_misses],
         }, indent=2))
     if guard.attempts():

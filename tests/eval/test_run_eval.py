@@ -34,3 +34,14 @@ def test_reference_chunks_cover_the_text_with_overlap():
     for before, after in zip(chunks, chunks[1:]):
         assert after[:20] in before, "consecutive windows overlap"
     assert all(c in words for c in chunks)
+
+
+def test_version_subset_keeps_only_flagged_questions():
+    from tests.eval.evalset import load_questions
+    from tests.eval.run_eval import subset
+
+    questions = load_questions()
+    ranks = list(range(1, len(questions) + 1))
+    picked = subset({"hybrid": ModeResult(ranks=ranks, seconds=[0.0] * len(ranks))}, [q.versioned for q in questions])
+    assert picked["hybrid"].ranks == [r for r, q in zip(ranks, questions) if q.versioned]
+    assert 20 <= len(picked["hybrid"].ranks) < len(questions)
