@@ -4,17 +4,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .model import Block, ParsedDocument, ParseError, join_heading
+from .model import Block, ParsedDocument, join_heading
 from .reading import decode_text
 from .sections import SectionBuilder
 
-_INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
-              "canvas", "head", "button", "select", "option")
-_BOILERPLATE = ("nav", "header", "footer", "aside", "menu")
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+              "canvas", "head", "button", "select", "option"})
+_BOILERPLATE = frozenset({"nav", "header", "footer", "aside", "menu"})
 _BOILERPLATE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu"}
-_BLOCK = ("p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "tr",
+_BLOCK = frozenset({"p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "tr",
           "table", "blockquote", "pre", "br", "hr", "address", "figure", "figcaption", "form",
-          "fieldset", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "body")
+          "fieldset", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "body"})
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
 
@@ -32,41 +32,41 @@ def html_to_text(markup: str) -> str:
 
 
 def html_sections(markup: str) -> tuple[str | None, list[tuple[list[str], str]]]:
-    from bs4 import BeautifulSoup, NavigableString
-    from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction, CData
+    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
-    try:
-        soup = BeautifulSoup(markup, "html.parser")
-        head_title = soup.title.get_text(" ", strip=True) if soup.title else None
-        for tag in soup.find_all(_INVISIBLE + _BOILERPLATE):
-            tag.decompose()
-        for tag in soup.find_all(lambda t: _hidden(t)):
-            if not getattr(tag, "decomposed", False):
-                tag.decompose()
-        builder = SectionBuilder()
-        markers = {}
-        for tag in soup.find_all(_HEADINGS):
-            marker = NavigableString("")
-            markers[id(marker)] = (int(tag.name[1]), tag.get_text(" ", strip=True))
-            tag.replace_with(marker)
-        for tag in soup.find_all(_BLOCK):
-            tag.insert_before("\n")
-            tag.append("\n")
-        skip = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
-        parts: list[str] = []
-        for node in soup.descendants:
-            if not isinstance(node, NavigableString) or isinstance(node, skip):
-                continue
-            heading = markers.get(id(node))
-            if heading is not None:
-                _flush(parts, builder)
-                if heading[1]:
-                    builder.start_section(*heading)
-                continue
-            parts.append(str(node))
-        _flush(parts, builder)
-    except RecursionError:
-        raise ParseError("page is nested too deeply to read") from None
+    skip_strings = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
+    soup = BeautifulSoup(markup, "html.parser")
+    head_title = soup.title.get_text(" ", strip=True) if soup.title else None
+    builder = SectionBuilder()
+    parts: list[str] = []
+    # An explicit stack and no tree edits: both keep hostile nesting (50,000 <div>s) linear.
+    stack: list = [soup]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block element
+            parts.append("\n")
+            continue
+        if isinstance(node, NavigableString):
+            if not isinstance(node, skip_strings):
+                parts.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name in _INVISIBLE or name in _BOILERPLATE or _hidden(node):
+            continue
+        if name in _HEADINGS:
+            _flush(parts, builder)
+            text = node.get_text(" ", strip=True)
+            if text:
+                builder.start_section(int(name[1]), text)
+            continue
+        if name in _BLOCK:
+            parts.append("\n")
+            stack.append(None)
+        stack.extend(reversed(node.contents))
+    _flush(parts, builder)
     return head_title or builder.first_heading, builder.sections()
 
 
