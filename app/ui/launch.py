@@ -1,8 +1,12 @@
 """Starts the window, or says in one line why it cannot."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import traceback
+
+log = logging.getLogger(__name__)
 
 
 def display_available() -> bool:
@@ -13,6 +17,27 @@ def display_available() -> bool:
     return True  # Windows and macOS always have a window system
 
 
+def ask_passphrase(new: bool) -> str | None:
+    """The history passphrase, asked in a dialog (only on computers without a keychain)."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    label = ("Choose a passphrase to protect your conversation history (at least 8 characters):"
+             if new else "Enter the passphrase of your conversation history:")
+    text, ok = QInputDialog.getText(None, "Strongroom history", label, QLineEdit.EchoMode.Password)
+    return text if ok and text else None
+
+
+def _excepthook(exc_type, exc, tb) -> None:
+    """Anything not caught elsewhere becomes a plain dialog, never a traceback on screen."""
+    log.error("unexpected error", exc_info=(exc_type, exc, tb))
+    try:
+        from .errors import show_error
+
+        show_error(None, exc, "Strongroom", "Something unexpected happened. Your work is saved.")
+    except Exception:  # noqa: BLE001
+        traceback.print_exception(exc_type, exc, tb)
+
+
 def launch(argv: list[str] | None = None) -> int:
     if not display_available():
         print(
@@ -21,13 +46,51 @@ def launch(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.main_window import MainWindow
-
+    # Fractional scaling (125%, 150%) as the system asks, not rounded: crisp text on high-DPI screens.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Strongroom")
     app.setOrganizationName("Strongroom")
-    window = MainWindow()
+    app.setApplicationDisplayName("Strongroom")
+
+    from . import tasks, theme
+    from .single_instance import InstanceServer, notify_running
+
+    if notify_running():
+        print("strongroom: already running; the open window was brought forward.", file=sys.stderr)
+        return 0
+    from .main_window import MainWindow, fatal_dialog
+    from .services import Services
+
+    try:
+        services = Services()
+        theme.apply(services.settings.get("ui.theme"), services.settings.get("ui.font_size"), app)
+        services.open_history(ask_passphrase)
+        window = MainWindow(services)
+    except Exception as exc:  # noqa: BLE001 - the user gets words and details, not a traceback
+        log.exception("start-up failed")
+        fatal_dialog(f"Strongroom could not start: {exc}", traceback.format_exc())
+        return 1
+    server = InstanceServer(window)
+    server.activated.connect(lambda: bring_forward(window))
+    if not server.listen():
+        log.warning("single-instance server unavailable: %s", server.server.errorString())
+    sys.excepthook = _excepthook
     window.show()
-    return app.exec()
+    code = app.exec()
+    tasks.wait_all(30000)
+    services.close()
+    return code
+
+
+def bring_forward(window) -> None:
+    from PySide6.QtCore import Qt
+
+    window.setWindowState((window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+    window.show()
+    window.raise_()
+    window.activateWindow()

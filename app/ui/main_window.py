@@ -1,17 +1,353 @@
-"""The main window."""
+"""The main window: sidebar, conversation, sources pane, status bar, menus and shortcuts."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+import logging
 
-from app.core.registry import Registry
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
+
+from . import tasks
+from .chat_controller import ChatController
+from .chat_view import ChatView
+from .errors import error_dialog, show_error
+from .libraries_view import LibrariesView
+from .models_view import ModelsView
+from .services import Services
+from .settings_dialog import SettingsDialog
+from .sidebar import Sidebar
+from .sources_pane import SourcesPane
+from .welcome import WelcomePage, is_first_run, mark_done
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, services: Services | None = None, warm_up: bool = True, auto_load: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("Strongroom")
-        self.resize(1200, 800)
-        models = Registry().scan()
-        names = ", ".join(m.name for m in models) or "none found"
-        self.setCentralWidget(QLabel(f"Models: {names}"))
-        self.statusBar().showMessage("Ready")
+        self.setAccessibleName("Strongroom")
+        self.resize(1280, 820)
+        self.services = services or Services()
+        self.models: list = []
+        self.auto_load = auto_load
+        self.loading_model = False
+
+        # -- layout: sidebar | pages | sources ------------------------------------------
+        self.sidebar = Sidebar()
+        self.chat = ChatView()
+        self.models_view = ModelsView(self.services)
+        self.libraries_view = LibrariesView(self.services)
+        self.welcome = WelcomePage()
+        self.pages = QStackedWidget()
+        for page in (self.chat, self.models_view, self.libraries_view, self.welcome):
+            self.pages.addWidget(page)
+        self.sources = SourcesPane()
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.sidebar)
+        self.split.addWidget(self.pages)
+        self.split.addWidget(self.sources)
+        self.split.setStretchFactor(0, 0)
+        self.split.setStretchFactor(1, 1)
+        self.split.setStretchFactor(2, 0)
+        self.split.setSizes([260, 700, 320])
+        self.split.setChildrenCollapsible(False)
+        self.sidebar.setMinimumWidth(220)
+        self.sources.setMinimumWidth(260)
+        self.setCentralWidget(self.split)
+
+        # -- status bar ----------------------------------------------------------------------
+        self.model_label = QLabel("No model loaded")
+        self.model_label.setAccessibleName("Model")
+        self.speed_label = QLabel("")
+        self.speed_label.setAccessibleName("Answer speed")
+        self.index_label = QLabel("")
+        self.index_label.setAccessibleName("Indexing activity")
+        for w in (self.index_label, self.speed_label, self.model_label):
+            self.statusBar().addPermanentWidget(w)
+
+        # -- behaviour -----------------------------------------------------------------------
+        self.controller = ChatController(self.services, self.chat, self)
+        self.controller.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.controller.speed.connect(lambda tps: self.speed_label.setText(f"{tps:.1f} tokens/s" if tps else ""))
+        self.controller.conversations_changed.connect(self.refresh_conversations)
+        self.controller.sources_changed.connect(self.sources.set_sources)
+        self.controller.busy_changed.connect(self._busy_changed)
+        self.chat.citation_clicked.connect(self.open_citation)
+        self.sidebar.conversation_selected.connect(self._open_conversation)
+        self.sidebar.new_requested.connect(self.new_conversation)
+        self.sidebar.rename_requested.connect(self.rename_conversation)
+        self.sidebar.delete_requested.connect(self.delete_conversation)
+        self.sidebar.libraries_requested.connect(self.show_libraries)
+        self.sidebar.library_selected.connect(lambda _name: self.show_libraries())
+        self.models_view.models_changed.connect(self._models_changed)
+        self.models_view.load_requested.connect(self.load_model)
+        self.models_view.unload_requested.connect(lambda _info: self.unload_model())
+        self.libraries_view.libraries_changed.connect(self._libraries_changed)
+        self.libraries_view.activity.connect(self.index_label.setText)
+        self.welcome.add_model_requested.connect(lambda: (self.show_models(), self.models_view.add_model_file()))
+        self.welcome.add_library_requested.connect(lambda: (self.show_libraries(), self.libraries_view.add_folder()))
+        self.welcome.question_chosen.connect(self._use_question)
+        self.welcome.done.connect(self._welcome_done)
+        self._build_menus()
+
+        self._libraries_changed(self.services.library_names())
+        self.refresh_conversations()
+        if self.services.history_notice:
+            self.statusBar().showMessage(self.services.history_notice, 15000)
+        first = self.services.conversations.list()
+        if first:
+            self.sidebar.select(first[0].id)
+            self._open_conversation(first[0].id)
+        else:
+            self.controller.new_conversation()
+        if is_first_run():
+            self.pages.setCurrentWidget(self.welcome)
+        self.models_view.refresh()
+        if warm_up:
+            tasks.run_in_background(Services.warm_up, on_failure=lambda exc: log.warning("warm-up: %s", exc))
+
+    # -- menus and shortcuts ---------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work wherever the focus is, even with the menu bar hidden
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.new_action = self._action(file, "&New conversation", self.new_conversation, "Ctrl+N")
+        self._action(file, "Add &library folder\u2026", lambda: (self.show_libraries(), self.libraries_view.add_folder()))
+        self._action(file, "Add &model file\u2026", lambda: (self.show_models(), self.models_view.add_model_file()))
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self.find_action = self._action(edit, "&Find conversation", self.focus_search, "Ctrl+F")
+        self._action(edit, "Copy last &answer", self.copy_last_answer, "Ctrl+Shift+C")
+        edit.addSeparator()
+        self.settings_action = self._action(edit, "&Settings\u2026", self.open_settings, "Ctrl+,")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+
+        conv = bar.addMenu("&Conversation")
+        self._action(conv, "&Ask (focus the question box)", self.focus_input, "Ctrl+L")
+        self.stop_action = self._action(conv, "&Stop answering", self.controller.stop)
+        self.stop_action.setShortcuts([QKeySequence("Ctrl+."), QKeySequence(Qt.Key.Key_Escape)])
+        self.stop_action.setEnabled(False)
+        self.regenerate_action = self._action(conv, "&Regenerate answer", self.controller.regenerate, "Ctrl+R")
+        conv.addSeparator()
+        self._action(conv, "Re&name\u2026", lambda: self._with_current(self.rename_conversation), "F2")
+        self._action(conv, "&Delete", lambda: self._with_current(self.delete_conversation), "Ctrl+Shift+Delete")
+
+        view = bar.addMenu("&View")
+        self._action(view, "&Conversation", self.show_chat, "Ctrl+1")
+        self._action(view, "&Models", self.show_models, "Ctrl+2")
+        self._action(view, "&Libraries", self.show_libraries, "Ctrl+3")
+        view.addSeparator()
+        self.sources_action = self._action(view, "&Sources pane", self.set_sources_visible, "Ctrl+Shift+S",
+                                           checkable=True)
+        visible = bool(self.services.settings.get("ui.show_sources"))
+        self.sources_action.setChecked(visible)
+        self.sources.setVisible(visible)
+
+        helpm = bar.addMenu("&Help")
+        self._action(helpm, "&Welcome", self.show_welcome)
+
+    # -- pages --------------------------------------------------------------------------------
+    def show_chat(self) -> None:
+        self.pages.setCurrentWidget(self.chat)
+
+    def show_models(self) -> None:
+        self.pages.setCurrentWidget(self.models_view)
+
+    def show_libraries(self) -> None:
+        self.pages.setCurrentWidget(self.libraries_view)
+
+    def show_welcome(self) -> None:
+        self.pages.setCurrentWidget(self.welcome)
+
+    def _welcome_done(self) -> None:
+        mark_done()
+        self.show_chat()
+        self.focus_input()
+
+    def _use_question(self, text: str) -> None:
+        self.show_chat()
+        self.chat.input.setPlainText(text)
+        self.focus_input()
+
+    def set_sources_visible(self, visible: bool) -> None:
+        self.sources.setVisible(visible)
+        self.sources_action.setChecked(visible)
+
+    def focus_input(self) -> None:
+        self.show_chat()
+        self.chat.focus_input()
+
+    def focus_search(self) -> None:
+        self.sidebar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.sidebar.search.selectAll()
+
+    # -- conversations -------------------------------------------------------------------------
+    def refresh_conversations(self) -> None:
+        current = self.controller.conversation.id if self.controller.conversation else None
+        try:
+            self.sidebar.set_conversations(self.services.conversations.list(), current)
+        except Exception as exc:  # noqa: BLE001 - e.g. the history locked underneath us
+            show_error(self, exc, "Conversations")
+
+    def new_conversation(self) -> None:
+        self.controller.new_conversation()
+        self.refresh_conversations()
+        self.focus_input()
+
+    def _open_conversation(self, conv_id: str) -> None:
+        if self.controller.conversation and self.controller.conversation.id == conv_id:
+            return
+        try:
+            self.controller.open(conv_id)
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc, "Opening a conversation")
+            return
+        self.show_chat()
+
+    def _with_current(self, fn) -> None:
+        if self.controller.conversation:
+            fn(self.controller.conversation.id)
+
+    def rename_conversation(self, conv_id: str, title: str | None = None) -> None:
+        conv = next((c for c in self.services.conversations.list() if c.id == conv_id), None)
+        if conv is None:
+            return
+        if title is None:
+            title, ok = QInputDialog.getText(self, "Rename conversation", "Title:", text=conv.title)
+            if not ok:
+                return
+        title = " ".join(title.split())
+        if not title:
+            return
+        self.services.conversations.rename(conv_id, title)
+        if self.controller.conversation and self.controller.conversation.id == conv_id:
+            self.controller.conversation.title = title
+            self.chat.title.setText(title)
+        self.refresh_conversations()
+
+    def delete_conversation(self, conv_id: str, confirm: bool = True) -> None:
+        if confirm:
+            answer = QMessageBox.question(self, "Delete conversation",
+                                          "Delete this conversation? This cannot be undone.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        if self.controller.busy and self.controller.conversation and self.controller.conversation.id == conv_id:
+            self.controller.stop()
+        self.services.conversations.delete(conv_id)
+        remaining = self.services.conversations.list()
+        if self.controller.conversation and self.controller.conversation.id == conv_id:
+            self.controller.conversation = None
+            if remaining:
+                self.controller.open(remaining[0].id)
+            else:
+                self.controller.new_conversation()
+        self.refresh_conversations()
+
+    def copy_last_answer(self) -> None:
+        answers = [w for w in self.chat.widgets if w.message.role == "assistant"]
+        if answers:
+            answers[-1].copy_button.click()
+
+    def open_citation(self, message_index: int, n: int) -> None:
+        widget = self.chat.widgets[message_index]
+        self.sources.set_sources(widget.message.sources)
+        self.set_sources_visible(True)
+        if not self.sources.open_source(n):
+            self.statusBar().showMessage(f"Source [{n}] is not available for this answer.", 6000)
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.stop_action.setEnabled(busy)
+        self.regenerate_action.setEnabled(not busy)
+
+    # -- models ------------------------------------------------------------------------------------
+    def _models_changed(self, models: list) -> None:
+        self.models = models
+        usable = self.services.default_model(models)
+        self.welcome.set_models(models, usable)
+        if not models:
+            self.chat.set_placeholder("No model is installed yet. Open Models (Ctrl+2) to see where to put one.")
+        if self.auto_load and usable is not None and self.services.loaded_model() is None and not self.loading_model:
+            self.load_model(usable)
+
+    def load_model(self, info) -> None:
+        if self.controller.busy:
+            self.statusBar().showMessage("Wait for the answer to finish, or stop it, before changing the model.", 6000)
+            return
+        self.loading_model = True
+        self.model_label.setText(f"Loading {info.name}\u2026")
+        bridge = tasks.UiBridge(self)
+        bridge.progress.connect(lambda f: self.model_label.setText(f"Loading {info.name}\u2026 {int(float(f) * 100)}%"))
+        future = self.services.load_model(info, on_progress=bridge.emit_progress)
+
+        def loaded(_result) -> None:
+            self.loading_model = False
+            self.model_label.setText(f"Model: {info.name}")
+            self.models_view.set_loaded(str(info.path))
+            bridge.deleteLater()
+
+        def failed(exc: BaseException) -> None:
+            self.loading_model = False
+            self.model_label.setText("No model loaded")
+            bridge.deleteLater()
+            show_error(self, exc, "Loading the model", f"{info.name} could not be loaded.")
+
+        tasks.run_in_background(future.result, on_success=loaded, on_failure=failed)
+
+    def unload_model(self) -> None:
+        future = self.services.unload_model()
+        if future is None:
+            return
+
+        def unloaded(_r) -> None:
+            self.model_label.setText("No model loaded")
+            self.models_view.set_loaded(None)
+
+        tasks.run_in_background(future.result, on_success=unloaded, error_parent=self)
+
+    # -- libraries -----------------------------------------------------------------------------------
+    def _libraries_changed(self, names: list[str]) -> None:
+        self.sidebar.set_libraries(names)
+        selected = self.controller.conversation.libraries if self.controller.conversation else []
+        self.chat.chips.set_libraries(names, selected)
+
+    # -- settings ------------------------------------------------------------------------------------
+    def open_settings(self) -> SettingsDialog:
+        ids = list(dict.fromkeys(m.id for m in self.models))
+        dialog = SettingsDialog(self.services.settings, ids, self)
+        dialog.applied.connect(self._settings_applied)
+        dialog.open()
+        return dialog
+
+    def _settings_applied(self, keys: list[str]) -> None:
+        if any(k.startswith("model.") for k in keys) and self.services.loaded_model() is not None:
+            self.statusBar().showMessage("Model settings apply the next time a model is loaded.", 8000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
+        if self.controller.busy:
+            self.controller.stop()
+        try:
+            self.services.settings.set("ui.show_sources", self.sources.isVisible())
+            self.services.settings.save()
+        except Exception:  # noqa: BLE001 - locked or read-only settings must not keep the window open
+            pass
+        super().closeEvent(event)
+
+
+def fatal_dialog(message: str, details: str = "") -> None:
+    """For start-up failures before the window exists."""
+    error_dialog(None, "Strongroom cannot start", message, details).exec()
+
+
+__all__ = ["MainWindow", "fatal_dialog", "QWidget"]

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPointF, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QPointF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
@@ -112,8 +112,13 @@ class SourceViewer(QWidget):
         self.search = QPdfSearchModel(self)
         self.search.setDocument(self.pdf_document)
         self.pdf_view.setSearchModel(self.search)
-        self.search.rowsInserted.connect(self._select_hit)
-        self.search.modelReset.connect(self._select_hit)
+        # Selecting while the model is still inserting rows is unsafe: look once the event loop is back.
+        self.search.rowsInserted.connect(self._schedule_select)
+        self.search.modelReset.connect(self._schedule_select)
+        self._select_timer = QTimer(self)
+        self._select_timer.setSingleShot(True)
+        self._select_timer.setInterval(0)
+        self._select_timer.timeout.connect(self._select_hit)
         self.text_view = QTextBrowser(self)
         self.text_view.setOpenLinks(False)
         self.text_view.setAccessibleName("Source text")
@@ -170,7 +175,10 @@ class SourceViewer(QWidget):
         if key:
             self.search.setSearchString(key)
 
-    def _select_hit(self, *_args) -> None:
+    def _schedule_select(self, *_args) -> None:
+        self._select_timer.start()
+
+    def _select_hit(self) -> None:
         """Selects the first match on the cited page, which QPdfView highlights."""
         if self.highlighted or not self.excerpt or self.stack.currentWidget() is not self.pdf_view:
             return

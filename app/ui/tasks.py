@@ -73,7 +73,7 @@ class Task(QObject):
     # Worker-side API --------------------------------------------------------
     def report(self, value: Any) -> None:
         """Sends progress to the UI thread (safe from any thread)."""
-        self._progress.emit(value)
+        _deliver(self._progress, value)
 
     # UI-side API ------------------------------------------------------------
     def quit(self) -> None:
@@ -110,12 +110,19 @@ class _Runner(QRunnable):
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the UI as a dialog
             log.exception("background task failed")
             task.error = exc
-            task._failure.emit(exc)
+            _deliver(task._failure, exc)
         else:
-            task._success.emit(task.result)
+            _deliver(task._success, task.result)
         finally:
             task._done.set()
-            task._finish.emit()
+            _deliver(task._finish)
+
+
+def _deliver(signal, *args) -> None:
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        pass  # the application is shutting down and the Task is gone: nobody is left to tell
 
 
 def _connect(task: Task, on_success, on_failure, on_progress, on_finished, error_parent, error_title) -> None:
@@ -182,7 +189,7 @@ def run_generator(
                     value = next(gen)
                 except StopIteration as stop:
                     return stop.value
-                task._progress.emit(value)
+                _deliver(task._progress, value)
         finally:
             gen.close()
 
@@ -242,3 +249,8 @@ class UiBridge(QObject):
 
     def emit_event(self, value: Any) -> None:
         self._event.emit(value)
+
+
+def wait_all(timeout_ms: int = 30000) -> bool:
+    """Waits for every background task (at exit, after the event loop has stopped)."""
+    return pool().waitForDone(timeout_ms)
