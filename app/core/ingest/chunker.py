@@ -95,7 +95,7 @@ def _split(text: str, tokenizer, max_tokens: int, overlap: int, max_chars: int, 
         char_limit = pos + max_chars
         limit = char_limit if token_limit is None else min(token_limit, char_limit)
         # Tokens near a window's far edge may be cut mid-word: re-window instead of trusting them.
-        if not final and (token_limit is None or limit > window_end - 1000):
+        if not final and limit > window_end - 1000:
             if window_start == pos:  # a window holds far more than one chunk; cannot loop
                 limit = min(limit, window_end - 1000)
             else:
