@@ -37,7 +37,7 @@ from .store import ChunkPoint, EdgeStore, VectorStore, folder_chain, remove_shar
 log = logging.getLogger(__name__)
 
 CHUNK_NAMESPACE = uuid.UUID("5b0f5d0e-8f6c-4a53-9d8f-3f1f2a6c7e10")
-EMBED_BATCH = 32  # texts per embedding call: bounds cancel latency (about 0.3 s on 2 cores)
+EMBED_BATCH = 16  # texts per embedding call: bounds cancel latency (about 0.2 s on 2 cores)
 COMMIT_SECONDS = 2.0  # flush the shard and commit finished files at least this often
 COMMIT_CHUNKS = 1024
 OPTIMIZE_AFTER = 2000  # chunks added in one run before the HNSW build is worth it
@@ -304,6 +304,19 @@ def _payload(lib: Library, job: _Job, chunk) -> dict:
     }
 
 
+class _Either:
+    """Set by the caller's cancel or by the worker itself (when it stops for another reason)."""
+
+    def __init__(self, cancel: threading.Event):
+        self.cancel, self.own = cancel, threading.Event()
+
+    def is_set(self) -> bool:
+        return self.cancel.is_set() or self.own.is_set()
+
+    def set(self) -> None:
+        self.own.set()
+
+
 def open_library_store(lib: Library, dimensions: int) -> EdgeStore:
     return EdgeStore(lib.shard_dir, dimensions, name=lib.name)
 
@@ -391,7 +404,7 @@ class _Syncer:
     def parse_worker(self, out: queue.Queue, ingest, tokenizer) -> None:
         try:
             offset = 0
-            while not self.cancel.is_set():
+            while not self._halt.is_set():
                 with self.state.lock:
                     rows = self.state.con.execute(
                         "SELECT path, size, mtime_ns FROM todo WHERE n > ? ORDER BY n LIMIT 256", (offset,)).fetchall()
@@ -399,10 +412,10 @@ class _Syncer:
                     break
                 offset += len(rows)
                 for path, size, mtime_ns in rows:
-                    if self.cancel.is_set():
+                    if self._halt.is_set():
                         break
                     job = self.prepare(path, size, mtime_ns, ingest, tokenizer)
-                    while not self.cancel.is_set():
+                    while not self._halt.is_set():
                         try:
                             out.put(job, timeout=0.2)
                             break
@@ -411,7 +424,10 @@ class _Syncer:
         except Exception as exc:  # noqa: BLE001 - surfaced in the worker thread
             out.put(exc)
         finally:
-            out.put(None)
+            try:
+                out.put(None, timeout=1)
+            except queue.Full:
+                pass  # cancelled: nobody is reading any more
 
     def prepare(self, path: str, size: int, mtime_ns: int, ingest, tokenizer) -> _Job:
         job = _Job("failed", path, size, mtime_ns)
@@ -540,6 +556,7 @@ class _Syncer:
     def index(self, ingest, tokenizer) -> None:
         self.p.phase = "indexing"
         self._index_started = time.monotonic()
+        self._halt = _Either(self.cancel)
         self.emit(force=True)
         jobs: queue.Queue = queue.Queue(maxsize=64)
         parser = threading.Thread(target=self.parse_worker, args=(jobs, ingest, tokenizer), name="strongroom-parse", daemon=True)
@@ -572,14 +589,9 @@ class _Syncer:
                 self.commit_group()
                 self.emit()
         finally:
-            if self.cancel.is_set():
-                # drain so the parser thread can see the cancel flag and exit
-                while parser.is_alive():
-                    try:
-                        jobs.get(timeout=0.1)
-                    except queue.Empty:
-                        pass
-            parser.join(timeout=5)
+            # The parser stops at its next file; one slow parse is not waited for (it writes nothing).
+            self._halt.set()
+            parser.join(timeout=0.3 if self.cancel.is_set() else 30)
             self.commit_group(force=True)
         if self._requeued and not self.cancel.is_set():
             for path in self._requeued:
