@@ -148,6 +148,7 @@ class InputBox(QPlainTextEdit):
     """Enter sends; Shift+Enter adds a line."""
 
     submitted = Signal()
+    escaped = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -160,6 +161,9 @@ class InputBox(QPlainTextEdit):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
                 event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
             self.submitted.emit()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escaped.emit()  # Esc stops an answer even when no window shortcut is active
             return
         super().keyPressEvent(event)
 
@@ -261,6 +265,7 @@ class ChatView(QWidget):
         row.setSpacing(8)
         self.input = InputBox(bottom)
         self.input.submitted.connect(self._submit)
+        self.input.escaped.connect(self._escape)
         row.addWidget(self.input, 1)
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("primary")

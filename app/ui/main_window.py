@@ -136,8 +136,8 @@ class MainWindow(QMainWindow):
 
         conv = bar.addMenu("&Conversation")
         self._action(conv, "&Ask (focus the question box)", self.focus_input, "Ctrl+L")
-        self.stop_action = self._action(conv, "&Stop answering", self.controller.stop)
-        self.stop_action.setShortcuts([QKeySequence("Ctrl+."), QKeySequence(Qt.Key.Key_Escape)])
+        # Esc is handled by the chat view itself; a second Esc shortcut here would make both ambiguous.
+        self.stop_action = self._action(conv, "&Stop answering (Esc)", self.controller.stop, "Ctrl+.")
         self.stop_action.setEnabled(False)
         self.regenerate_action = self._action(conv, "&Regenerate answer", self.controller.regenerate, "Ctrl+R")
         conv.addSeparator()
@@ -289,7 +289,10 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"Loading {info.name}\u2026")
         bridge = tasks.UiBridge(self)
         bridge.progress.connect(lambda f: self.model_label.setText(f"Loading {info.name}\u2026 {int(float(f) * 100)}%"))
-        future = self.services.load_model(info, on_progress=bridge.emit_progress)
+
+        def load() -> object:
+            # Creating the engine imports llama.cpp: done here, off the UI thread, like the load itself.
+            return self.services.load_model(info, on_progress=bridge.emit_progress).result()
 
         def loaded(_result) -> None:
             self.loading_model = False
@@ -303,7 +306,7 @@ class MainWindow(QMainWindow):
             bridge.deleteLater()
             show_error(self, exc, "Loading the model", f"{info.name} could not be loaded.")
 
-        tasks.run_in_background(future.result, on_success=loaded, on_failure=failed)
+        tasks.run_in_background(load, on_success=loaded, on_failure=failed)
 
     def unload_model(self) -> None:
         future = self.services.unload_model()

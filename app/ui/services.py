@@ -219,7 +219,7 @@ class Services:
         from app.core.guard import offline_environment
 
         offline_environment()
-        for module in ("llama_cpp", "torch", "sentence_transformers"):
+        for module in ("app.core.engine", "llama_cpp", "jinja2", "torch", "sentence_transformers"):
             try:
                 importlib.import_module(module)
             except ImportError:

@@ -56,9 +56,10 @@ def test_indexing_never_stalls_the_ui(qtbot, tmp_path):
         view.add_folder(docs)
         qtbot.waitUntil(lambda: bool(finished), timeout=120000)
     assert finished[0].chunks > 0
-    print(f"worst UI gap while indexing: {beat.worst_gap_ms:.1f} ms over {beat.ticks} ticks")
+    print(f"UI stall while indexing: {beat.worst_stall_ms:.1f} ms (wall-clock gap {beat.worst_gap_ms:.1f} ms) "
+          f"over {beat.ticks} ticks")
     assert beat.ticks > 10
-    assert beat.worst_gap_ms < 50
+    assert beat.worst_stall_ms < 50, "\n=====\n".join(beat.stalls)
 
 
 def test_cancel_then_remove_keeps_documents(qtbot, tmp_path):
