@@ -208,8 +208,10 @@ class Services:
         self._embedder = None
 
     # start-up -----------------------------------------------------------------------
+    WARM_UP = {"chat": ("app.core.engine", "llama_cpp", "jinja2"), "documents": ("torch", "sentence_transformers")}
+
     @staticmethod
-    def warm_up() -> None:
+    def warm_up(parts: tuple[str, ...] = ("chat", "documents")) -> None:
         """Imports the heavy libraries (torch, sentence-transformers, llama.cpp) ahead of first use.
 
         A C extension's first import holds the interpreter lock for up to a second or more, which no
@@ -219,7 +221,7 @@ class Services:
         from app.core.guard import offline_environment
 
         offline_environment()
-        for module in ("app.core.engine", "llama_cpp", "jinja2", "torch", "sentence_transformers"):
+        for module in (m for part in parts for m in Services.WARM_UP[part]):
             try:
                 importlib.import_module(module)
             except ImportError:

@@ -28,7 +28,7 @@ def _ask(qtbot, window, text):
 
 def test_ask_stream_regenerate_edit_without_stalls(qtbot, demo_gguf):
     services = _services(max_tokens=40)
-    Services.warm_up()  # the window does this right after it opens; first imports hold the interpreter lock
+    Services.warm_up(parts=("chat",))  # the window does this right after it opens; first imports hold the interpreter lock
     with Heartbeat(explain_ms=60) as beat:
         window = MainWindow(services, warm_up=False, auto_load=True)
         qtbot.addWidget(window)
