@@ -257,8 +257,8 @@ class Engine:
     def _load(self, info, n_ctx, n_threads, gpu_offload, on_progress, allow_unverified, cancel, n_batch) -> LoadedModel:
         if not info.loadable and info.status != "mismatch":
             raise EngineError(f"{info.name} cannot be used: {info.reason}.")
-        ctx_train = info.context_length or n_ctx
-        n_ctx = min(n_ctx, ctx_train)
+        requested = n_ctx
+        n_ctx = min(n_ctx, info.context_length or n_ctx)
         reason = self._refusal(info, n_ctx, allow_unverified)
         if reason:
             raise EngineError(reason)
@@ -277,8 +277,9 @@ class Engine:
         except ChatTemplateError as exc:
             runtime.close()
             raise EngineError(f"{info.name} was not loaded: {exc}") from None
-        if n_ctx < min(info.context_length or n_ctx, n_ctx):
-            warnings.append(f"the context was clipped to {n_ctx} tokens")
+        if runtime.n_ctx < requested:
+            warnings.append(f"{info.name} was trained for {runtime.n_ctx_train} tokens of context: "
+                            f"the context is {runtime.n_ctx} tokens, not the {requested} asked for")
         with self._model_lock:
             self._runtime, self._template = runtime, template
             self._loaded = LoadedModel(info, runtime.n_ctx, runtime.n_ctx_train, n_threads, gpu_layers,

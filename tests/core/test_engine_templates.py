@@ -71,6 +71,12 @@ def test_hostile_template_is_refused_cleanly(engine, model, demo_gguf):
     assert engine.chat("h", MESSAGES, SHORT).result(timeout=120).timings.tokens > 0
 
 
+def test_context_is_clipped_to_the_trained_length_with_a_warning(engine, model):
+    loaded = engine.load(model("smol-no-template.gguf"), n_ctx=100_000, n_threads=1, gpu_offload=False).result()
+    assert loaded.n_ctx == loaded.n_ctx_train == 8192
+    assert any("trained for 8192 tokens" in w for w in loaded.warnings)
+
+
 def test_llama_cpp_logs_go_to_the_logger_not_the_terminal(engine, model, caplog, capfd):
     with caplog.at_level(logging.DEBUG, logger="llama_cpp"):
         engine.load(model("smol-no-template.gguf"), **LOAD).result()
