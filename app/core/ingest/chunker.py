@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,7 +105,7 @@ def _split(text: str, tokenizer, max_tokens: int, overlap: int, max_chars: int, 
         cut = n if limit >= n else _best_cut(text, pos, limit)
         end = _strip_end(text, pos, cut)
         count = None
-        safe = exact and _at_space(text, pos) and (end >= n or text[end].isspace())
+        safe = exact and (pos == 0 or _separates(text[pos - 1])) and (end >= n or _separates(text[end]))
         if safe:
             first_out = bisect.bisect_left(starts, end)
             count = first_out - first
@@ -179,5 +180,7 @@ def _strip_end(text: str, start: int, end: int) -> int:
     return end
 
 
-def _at_space(text: str, i: int) -> bool:
-    return i == 0 or text[i - 1].isspace()
+def _separates(ch: str) -> bool:
+    """Whitespace the tokenizer splits on. Control characters (vertical tab, U+0085) look like
+    whitespace to Python but are deleted by BERT-style normalizers, joining the words around them."""
+    return ch in " \t\n\r" or (ch.isspace() and unicodedata.category(ch) in ("Zs", "Zl", "Zp"))

@@ -106,15 +106,15 @@ def decode_text(data: bytes) -> str:
             return _clean(data.decode(utf16))
         except UnicodeDecodeError:
             pass
-    if b"\x00" in data[:65536] or b"\x00" in data[-4096:]:
+    # A stray NUL or control byte (a damaged save) does not make a text file binary; many do.
+    sample = data[:1_000_000]
+    if sample.count(0) > max(4, len(sample) // 200) or \
+            len(sample.translate(_CONTROL_TABLE, _CONTROL)) < len(sample) * 0.97:
         raise ParseError("binary data, not text")
     try:
         return _clean(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
-    sample = data[:1_000_000]
-    if len(sample.translate(_CONTROL_TABLE, _CONTROL)) < len(sample) * 0.97:
-        raise ParseError("binary data, not text")
     return _clean(_detect(data))
 
 
