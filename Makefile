@@ -31,6 +31,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
+screenshots: $(STAMP)
+	$(BIN)/python packaging/screenshots.py
+
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_engine.py
 	$(BIN)/python tests/bench/bench_index.py
