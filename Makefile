@@ -37,6 +37,7 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_engine.py
 	$(BIN)/python tests/bench/bench_index.py
+	$(BIN)/python tests/bench/bench_ingest.py
 	$(BIN)/python tests/bench/bench_history.py
 
 eval: $(STAMP)
