@@ -101,9 +101,9 @@ def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_byte
 def _header(message, name: str) -> str:
     try:
         value = message.get(name)
-    except Exception:  # malformed header values raise on parsing
-        value = message.get_all(name, failobj=[None])[0] if hasattr(message, "get_all") else None
-    return " ".join(str(value).split()) if value else ""
+        return " ".join(str(value).split()) if value else ""
+    except Exception:  # a malformed header value raises when parsed; it only loses that line
+        return ""
 
 
 def _filename(part) -> str | None:
