@@ -253,8 +253,10 @@ class Services:
 
     # models -------------------------------------------------------------------------
     def scan_models(self) -> list[ModelInfo]:
-        """Scans the model folders (off the UI thread: it reads GGUF headers)."""
-        return self.registry.scan()
+        """Scans the model folders and verifies small catalog models never hashed (off the UI thread)."""
+        models = self.registry.scan()
+        self.registry.verify_pending(models)
+        return models
 
     def model_folders(self) -> list[tuple[str, Path]]:
         return [(d.origin, d.path) for d in paths.model_search_path()]

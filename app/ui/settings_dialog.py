@@ -45,7 +45,7 @@ PAGES: list[tuple[str, list[tuple[str, str, str, Any]]]] = [
 
 
 def lock_text(reason: str) -> str:
-    return f"\U0001F512 Set by IT: {reason}"
+    return f"Set by your IT department: {reason}"
 
 
 class SettingsDialog(QDialog):
@@ -151,7 +151,7 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(editor, 1)
-        lock = QLabel("\U0001F512 Locked")
+        lock = QLabel("Locked by IT")
         lock.setObjectName("lockNote")
         lock.setToolTip(lock_text(self.settings.locked[key]))
         lock.setAccessibleName(f"Locked by IT: {self.settings.locked[key]}")

@@ -119,6 +119,10 @@ class SourceViewer(QWidget):
         self._select_timer.setSingleShot(True)
         self._select_timer.setInterval(0)
         self._select_timer.timeout.connect(self._select_hit)
+        self._rejump_timer = QTimer(self)
+        self._rejump_timer.setSingleShot(True)
+        self._rejump_timer.setInterval(50)
+        self._rejump_timer.timeout.connect(self._rejump)
         self.text_view = QTextBrowser(self)
         self.text_view.setOpenLinks(False)
         self.text_view.setAccessibleName("Source text")
@@ -137,7 +141,7 @@ class SourceViewer(QWidget):
         self.highlighted = False
         where = f" \u2014 page {self.page}" if self.page else ""
         self.heading.setText(f"<b>{html.escape(self.path.name)}</b>{where}<br>"
-                             f"<span style='color:palette(mid)'>{html.escape(str(self.path.parent))}</span>")
+                             f"<span style='font-size:small'>{html.escape(str(self.path.parent))}</span>")
         if not self.path.is_file():
             self._show_message(f"The file {self.path} is no longer there. It may have been moved or deleted; "
                                "re-index the library to update its sources.")
@@ -146,6 +150,16 @@ class SourceViewer(QWidget):
             self._show_pdf()
         else:
             self._show_text()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        # Fit-to-width changes the zoom on resize while the scroll offset stays in pixels: go back to the place.
+        if self.stack.currentWidget() is self.pdf_view and self.pdf_document.pageCount():
+            self._rejump_timer.start()
+
+    def _rejump(self) -> None:
+        nav = self.pdf_view.pageNavigator()
+        nav.jump(nav.currentPage(), nav.currentLocation(), nav.currentZoom())
 
     def current_page(self) -> int:
         """The 1-based page the PDF view is at."""

@@ -33,11 +33,18 @@ class SourcesPane(QWidget):
         title = QLabel("Sources")
         title.setObjectName("sectionTitle")
         layout.addWidget(title)
+        self.empty = QLabel("Answers drawn from your libraries list their sources here. "
+                            "Click a number like [1] in an answer to open the passage.")
+        self.empty.setWordWrap(True)
+        self.empty.setObjectName("cardMeta")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.empty)
         self.split = QSplitter(Qt.Orientation.Vertical)
         self.list = QListWidget()
         self.list.setObjectName("sourceList")
         self.list.setAccessibleName("Sources of the answer")
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self.split.addWidget(self.list)
@@ -47,11 +54,6 @@ class SourcesPane(QWidget):
         self.split.setStretchFactor(0, 1)
         self.split.setStretchFactor(1, 3)
         layout.addWidget(self.split, 1)
-        self.empty = QLabel("Answers drawn from your libraries list their sources here. "
-                            "Click a number like [1] in an answer to open the passage.")
-        self.empty.setWordWrap(True)
-        self.empty.setObjectName("cardMeta")
-        layout.addWidget(self.empty)
         self.set_sources([])
 
     def set_sources(self, sources: list[dict]) -> None:
@@ -63,7 +65,7 @@ class SourcesPane(QWidget):
             item.setToolTip(html.escape(str(s["file"])))
             self.list.addItem(item)
         self.empty.setVisible(not self.sources)
-        self.list.setVisible(bool(self.sources))
+        self.split.setVisible(bool(self.sources))
 
     def open_source(self, n: int) -> bool:
         source = next((s for s in self.sources if s["n"] == n), None)
