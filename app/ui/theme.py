@@ -1,11 +1,15 @@
 """Light, dark or follow-the-system, and the app-wide font size. Applied live."""
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from app.core import paths
+
+log = logging.getLogger(__name__)
 
 LIGHT = {
     "window": "#f6f5f2", "base": "#ffffff", "alt": "#efede8", "text": "#1f2328", "muted": "#5b6168",
@@ -46,7 +50,8 @@ def stylesheet(name: str) -> str:
     path = paths.resources_dir() / "themes" / f"{name}.qss"
     try:
         return path.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("style sheet %s not used: %s", path, exc)
         return ""  # the palette alone still gives a usable window
 
 
