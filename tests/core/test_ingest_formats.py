@@ -162,6 +162,27 @@ def test_email_html_only_body(tmp_path):
     assert "Please review the settlement draft." in text and "track()" not in text
 
 
+def test_forwarded_messages_are_attachments_up_to_a_depth(tmp_path):
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    message = message_from_bytes(email_bytes(), policy=policy.default)
+    for level in range(5):  # forwarded, forwarded again, ...
+        outer = EmailMessage()
+        outer["Subject"] = f"Fwd level {level}"
+        outer.set_content(f"Forwarding at level {level}.")
+        outer.add_attachment(message)
+        message = outer
+    path = tmp_path / "fwd.eml"
+    path.write_bytes(message.as_bytes())
+    doc = parse_file(path)
+    assert doc.title == "Fwd level 4"
+    assert doc.blocks[0].text.endswith("Forwarding at level 4.")
+    assert doc.blocks[1].heading == "Attachment: forwarded message.eml"
+    assert doc.blocks[1].text.endswith("Forwarding at level 3.")
+    assert any("skipped: nested too deeply" in w for w in doc.warnings)
+
+
 def test_odt_headings_lists_tables(tmp_path):
     doc = parse_file(write_odt(tmp_path / "findings.odt"))
     assert doc.kind == "odt" and doc.title == "Findings"

@@ -32,14 +32,13 @@ def parse_email(data: bytes, path: Path, depth: int = 0) -> ParsedDocument:
         doc.title = subject
 
     plain, html, attachments = [], [], []
-    for part in message.walk():
-        if part.is_multipart():
-            continue
+    for part in _leaves(message):
         filename = _filename(part)
         disposition = part.get_content_disposition()
         ctype = part.get_content_type()
         if filename or disposition == "attachment" or ctype == "message/rfc822":
-            attachments.append((filename or "attachment", part))
+            fallback = "forwarded message" if ctype == "message/rfc822" else "attachment"
+            attachments.append((filename or fallback, part))
         elif ctype == "text/plain":
             plain.append(_part_text(part))
         elif ctype == "text/html":
@@ -96,6 +95,20 @@ def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_byte
         pages = ", ".join(map(str, inner.needs_ocr_pages[:20]))
         doc.warnings.append(f"attachment {name}: pages without a text layer ({pages})")
     doc.warnings.extend(f"attachment {name}: {w}" for w in inner.warnings)
+
+
+def _leaves(message):
+    """Body parts in order; a forwarded message (message/rfc822) is one part, parsed as an attachment."""
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        if part is not message and part.get_content_type() == "message/rfc822":
+            yield part
+        elif part.is_multipart():
+            payload = part.get_payload()
+            stack.extend(reversed(payload if isinstance(payload, list) else []))
+        else:
+            yield part
 
 
 def _header(message, name: str) -> str:
