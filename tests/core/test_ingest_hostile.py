@@ -1,6 +1,7 @@
 """Bad files: each gives a ParseError with a plain-language reason, never a crash."""
 from __future__ import annotations
 
+import io
 import os
 import sys
 import zipfile
@@ -195,3 +196,22 @@ def test_email_with_broken_parts_keeps_what_it_can(tmp_path):
     doc = parse_file(path)
     assert "Body survives." in doc.blocks[0].text
     assert any(w.startswith("attachment x.pdf skipped:") for w in doc.warnings)
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".odt"])
+def test_xml_entity_bomb_inside_the_container(tmp_path, suffix):
+    """'Billion laughs': nested entities that expand to gigabytes if a parser resolves them."""
+    entities = b'<!DOCTYPE d [<!ENTITY e0 "lolololololololololol">' + b"".join(
+        b'<!ENTITY e%d "%s">' % (i, b"&e%d;" % (i - 1) * 10) for i in range(1, 10)) + b"]>"
+    source = (write_docx if suffix == ".docx" else write_odt)(tmp_path / f"src{suffix}").read_bytes()
+    member = "word/document.xml" if suffix == ".docx" else "content.xml"
+    bomb = tmp_path / f"bomb{suffix}"
+    with zipfile.ZipFile(io.BytesIO(source)) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == member:
+                after_decl = data.index(b"?>") + 2 if data.startswith(b"<?xml") else 0
+                data = data[:after_decl] + entities + data[after_decl:]
+                data = data.replace(b"</w:t>", b"&e9;</w:t>", 1).replace(b"Findings</text:h>", b"&e9;Findings</text:h>", 1)
+            zout.writestr(info, data)
+    assert reason(bomb) == "file is damaged or truncated"
