@@ -5,7 +5,7 @@ import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
 
 from . import tasks
 from .chat_controller import ChatController
@@ -352,5 +352,3 @@ def fatal_dialog(message: str, details: str = "") -> None:
     """For start-up failures before the window exists."""
     error_dialog(None, "Strongroom cannot start", message, details).exec()
 
-
-__all__ = ["MainWindow", "fatal_dialog", "QWidget"]

@@ -71,7 +71,6 @@ def highlight_html(text: str, excerpt: str) -> tuple[str, bool]:
 class SourceViewer(QWidget):
     """Shows one source. `show_source(path, page, excerpt)`; pages are 1-based as in citations."""
 
-    closed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

@@ -1,8 +1,6 @@
 """The source viewer lands on the cited PDF page with the passage selected, and shows text in context."""
 from pathlib import Path
 
-from PySide6.QtPdf import QPdfDocument
-
 from app.ui.source_viewer import SourceViewer, highlight_html, local_url
 from tests.ui.documents import PAGE_TEXT, write_pdf
 
