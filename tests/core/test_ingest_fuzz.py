@@ -1,7 +1,6 @@
 """Property tests: parsers only ever raise ParseError; chunks keep their invariants on any text."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
