@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from app.core import ingest
-from app.core.embedder import Embedder, resolve_model
 from app.core.library import LibraryManager
 from app.core.store import SearchFilter
 from app.core.sync import SyncState, open_library_store, scan, sync_library
+from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +30,6 @@ def _text(seed: int, paragraphs: int = 3) -> str:
         words = [WORDS[(seed * 7 + p * 3 + i) % len(WORDS)] for i in range(60)]
         out.append(f"Section {p + 1} of document {seed}. " + " ".join(words) + ".")
     return "\n\n".join(out)
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    e = Embedder(resolve_model("all-minilm-l6-v2"))
-    e.load()
-    return e
 
 
 @pytest.fixture
