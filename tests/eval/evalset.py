@@ -29,9 +29,22 @@ class Question:
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    return [Question(**entry) for entry in data["question"]]
+    """Raises ValueError naming the file and the broken entry, never a bare KeyError."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from None
+    entries = data.get("question")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path} has no [[question]] entries")
+    questions = []
+    for n, entry in enumerate(entries, start=1):
+        try:
+            questions.append(Question(**entry))
+        except TypeError as exc:
+            raise ValueError(f"{path}, question {n} ({entry.get('id', 'no id')}): {exc}") from None
+    return questions
 
 
 def normalize(text: str) -> str:

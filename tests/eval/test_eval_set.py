@@ -1,11 +1,12 @@
 """The evaluation set itself is sound: every question points at a real file/page holding its answer."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
-from tests.eval.evalset import CORPUS, QUESTIONS, load_questions, normalize, page_texts
+from tests.eval.evalset import CORPUS, load_questions, normalize, page_texts
 
 QUESTIONS_LIST = load_questions()
 
@@ -55,9 +56,15 @@ def test_every_corpus_file_has_a_documented_source():
             assert path.relative_to(CORPUS).as_posix() in sources, f"{path} has no entry in SOURCES.md"
 
 
-def test_hostile_questions_file_is_refused_plainly(tmp_path):
+@pytest.mark.parametrize("content, message", [
+    ('[[question]]\nid = "x"\nquestion = "unterminated\n', "is not valid TOML"),
+    ('title = "no questions here"\n', "has no [[question]] entries"),
+    ('[[question]]\nid = "x"\nquestion = "q"\n', "question 1 (x)"),  # no file
+    ('[[question]]\nid = "y"\nquestion = "q"\nfile = "a.txt"\npages = 2\n', "question 1 (y)"),  # typo
+])
+def test_hostile_questions_file_is_refused_plainly(tmp_path, content, message):
     bad = tmp_path / "questions.toml"
-    bad.write_text('[[question]]\nid = "x"\nquestion = "unterminated\n', encoding="utf-8")
-    with pytest.raises(ValueError):  # tomllib.TOMLDecodeError is a ValueError
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(message)):
         load_questions(bad)
-    assert QUESTIONS.is_file()
+    assert bad.read_text(encoding="utf-8") == content, "the file is left as it was"
