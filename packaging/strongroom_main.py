@@ -1,8 +1,8 @@
 """Entry point of the bundled Strongroom: no arguments opens the window, a command runs the CLI.
 
-STRONGROOM_STARTUP_PROBE=1 makes the window quit right after its first paint and print how long
-that took from process start (bootloader, imports and all), so startup time is measured on the
-real bundle rather than estimated.
+STRONGROOM_STARTUP_PROBE=1 makes the window print how long its first paint took from process start
+(bootloader, imports and all) and exit at once, so startup time is measured on the real bundle
+rather than estimated.
 """
 from __future__ import annotations
 
@@ -16,23 +16,37 @@ def _install_startup_probe() -> None:
 
     import psutil
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QMainWindow
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from app.ui import main_window
 
     started = psutil.Process().create_time()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
 
     class FirstPaint(QObject):
+        def __init__(self, window: QWidget):
+            super().__init__(window)
+            self.window = window
+            self.done = False
+
         def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
-            if (event.type() == QEvent.Type.Paint and isinstance(obj, QMainWindow)
-                    and obj.isVisible() and not hasattr(self, "seen")):
-                self.seen = time.time() - started
-                print(f"startup-probe: first paint {self.seen:.3f} s after process start", flush=True)
-                QTimer.singleShot(0, app.quit)
+            if (not self.done and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
+                    and obj.window() is self.window):
+                self.done = True
+                print(f"startup-probe: first paint {time.time() - started:.3f} s after process start", flush=True)
+                # Leave at once: the probe measures start-up, not the wait for background warm-up.
+                QTimer.singleShot(0, lambda: os._exit(0))
             return False
 
-    # Kept on the application object: the filter must live as long as the event loop.
-    app._startup_probe = FirstPaint()
-    app.installEventFilter(app._startup_probe)
+    # Hooked on the main window's first show, so the app creates its QApplication itself, as usual.
+    original_show_event = main_window.MainWindow.showEvent
+
+    def show_event(self, event):
+        original_show_event(self, event)
+        if not hasattr(self, "_startup_probe"):
+            self._startup_probe = FirstPaint(self)
+            QApplication.instance().installEventFilter(self._startup_probe)
+
+    main_window.MainWindow.showEvent = show_event
 
 
 def main() -> int:

@@ -12,12 +12,13 @@ ENTRY = Path(__file__).resolve().parents[2] / "packaging" / "strongroom_main.py"
 
 
 def run_entry(*args: str, **env: str) -> subprocess.CompletedProcess:
-    full_env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **env)
+    # STRONGROOM_PASSPHRASE: without a keychain the window would otherwise ask for one in a dialog.
+    full_env = dict(os.environ, QT_QPA_PLATFORM="offscreen", STRONGROOM_PASSPHRASE="entry-test-passphrase", **env)
     return subprocess.run([sys.executable, str(ENTRY), *args], env=full_env, capture_output=True,
                           text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
-def test_startup_probe_opens_the_window_and_quits_after_first_paint():
+def test_startup_probe_opens_the_window_and_exits_after_first_paint():
     proc = run_entry(STRONGROOM_STARTUP_PROBE="1")
     assert proc.returncode == 0, proc.stderr
     seconds = float(re.search(r"startup-probe: first paint ([0-9.]+) s", proc.stdout).group(1))
