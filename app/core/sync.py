@@ -498,7 +498,8 @@ class _Syncer:
             return self.requeue(job)
         first = stored[0][2]
         job.doc_kind, job.title = first.get("kind", ""), first.get("title", "")
-        row = self.state.con.execute("SELECT needs_ocr FROM files WHERE path=?", (job.source,)).fetchone()
+        with self.state.lock:
+            row = self.state.con.execute("SELECT needs_ocr FROM files WHERE path=?", (job.source,)).fetchone()
         job.needs_ocr = json.loads(row[0]) if row else []
         job.chunks = stored
         self._begin(job)
@@ -527,7 +528,8 @@ class _Syncer:
 
     def write_small(self, job: _Job) -> None:
         if job.kind == "touch":
-            self.state.con.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (job.size, job.mtime_ns, job.path))
+            with self.state.lock:
+                self.state.con.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (job.size, job.mtime_ns, job.path))
             self.report.unchanged += 1
         elif job.kind == "gone":
             self.store.delete_file(job.path)
@@ -640,6 +642,8 @@ class _Syncer:
     def remove_deleted(self) -> None:
         self.p.phase = "removing"
         self.emit(force=True)
+        if self.cancel.is_set():
+            return
         gone = [r[0] for r in self.state.con.execute("SELECT path FROM files WHERE path NOT IN (SELECT path FROM seen)")]
         # An unreachable share or unreadable folder is not a deletion: keep what was indexed from it.
         kept = tuple(d.rstrip(os.sep) + os.sep for d in self.unreadable)
