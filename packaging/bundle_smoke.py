@@ -105,10 +105,9 @@ def smoke(exe: Path) -> None:
 
 def ask_with_library(bundle: Bundle, tmp: Path) -> None:
     """Indexes a sample folder and asks about it through the CLI (library add, index, ask --library)."""
-    missing = [c for c in ("library", "index", "ask") if c not in bundle.commands()]
+    commands = bundle.commands()
+    missing = [c for c in ("library", "index", "ask") if c not in commands]
     check(not missing, f"this build has no `{'`, `'.join(missing)}` command: cannot index and ask")
-    ask_help = bundle.run("ask", "--help").stdout
-    check("--library" in ask_help, "this build's `ask` has no --library option: cannot ask about a library")
     # A short answer keeps the test quick; set through the real settings file, as a user would.
     config = bundle.home / "config"
     config.mkdir(parents=True, exist_ok=True)
@@ -121,7 +120,10 @@ def ask_with_library(bundle: Bundle, tmp: Path) -> None:
     (folder / "unrelated.txt").write_text("Minutes of the partners' meeting: the office moves in spring.\n",
                                           encoding="utf-8")
     bundle.run("library", "add", "smoke", str(folder))
-    bundle.run("index", "smoke", timeout=600)
+    index = bundle.run("index", "smoke", timeout=600)
+    print("  " + (index.stdout.strip().splitlines() or ["(no output)"])[-1][:160])
+    ask_help = bundle.run("ask", "--help").stdout
+    check("--library" in ask_help, "this build's `ask` has no --library option: cannot ask about a library")
     extra = ["--no-history"] if "--no-history" in ask_help else []
     answer = bundle.json("ask", "--library", "smoke", "--json", *extra, QUESTION, timeout=600)
     text = json.dumps(answer)
