@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.ui import tasks
 from app.ui.errors import plain_message
 from tests.ui.heartbeat import Heartbeat
+from tests.ui.ui_thread_probe import UiThreadProbe
 
 
 def _on_ui_thread() -> bool:
@@ -112,3 +113,17 @@ def test_heartbeat_sees_a_blocked_ui_thread(qtbot):
 def test_plain_message_never_is_a_traceback():
     assert plain_message(FileNotFoundError(2, "No such file", "/x/a.pdf")) == "The file /x/a.pdf could not be found."
     assert plain_message(RuntimeError("")).startswith("Something went wrong")
+
+
+def test_probe_sees_slow_work_on_the_ui_thread(tmp_path):
+    from app.core.ingest import parse_file
+
+    note = tmp_path / "note.txt"
+    note.write_text("A short note.", encoding="utf-8")
+    off_thread = threading.Thread(target=parse_file, args=(note,))
+    with UiThreadProbe() as probe:
+        off_thread.start()
+        off_thread.join()
+        assert probe.calls == []  # work on another thread is not the UI thread's
+        parse_file(note)
+    assert probe.calls and "ingest" in probe.calls[0] and "test_tasks.py" in probe.calls[0]

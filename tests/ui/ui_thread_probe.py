@@ -1,0 +1,64 @@
+"""Records every call the UI thread makes into the slow parts of the app: the model, the store,
+the embedder, the parsers and the libraries behind them.
+
+A heartbeat measures how long the UI thread went silent, but that figure depends on the machine
+and its load, so it is reported (and checked against its target in tests/bench/bench_ui_stall.py)
+rather than asserted. What a test can assert without timing is the cause of any stall: none of
+this work may run on the UI thread at all.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+from pathlib import Path
+
+import app
+
+APP = Path(app.__file__).resolve().parent
+# engine.py and library.py are left out on purpose: the engine's API only queues work for its own
+# thread, and the library list is a small JSON file and a read-only SQLite count.
+SLOW_APP_MODULES = [APP / "core" / name for name in (
+    "llama_runtime.py", "store.py", "sync.py", "embedder.py", "ingest")]
+SLOW_PACKAGES = ("llama_cpp", "qdrant_edge", "qdrant_client", "sentence_transformers", "torch",
+                 "transformers", "pypdfium2", "docx", "odf", "striprtf")
+
+
+def _slow_prefixes() -> tuple[str, ...]:
+    prefixes = [str(p) for p in SLOW_APP_MODULES]
+    for name in SLOW_PACKAGES:
+        spec = importlib.util.find_spec(name)  # finds a top-level package without importing it
+        if spec is not None and spec.origin:
+            prefixes.append(str(Path(spec.origin).resolve().parent))
+    return tuple(prefixes)
+
+
+class UiThreadProbe:
+    """`calls` lists "file:function" for each entry into slow code made on the thread that entered
+    the probe (the Qt main thread in these tests), with the caller that made it."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self._prefixes: tuple[str, ...] = ()
+        self._thread = 0
+
+    def _profile(self, frame, event, arg):
+        if event != "call" or threading.get_ident() != self._thread:
+            return
+        filename = frame.f_code.co_filename
+        if not filename.startswith(self._prefixes):
+            return
+        caller = frame.f_back
+        if caller is not None and caller.f_code.co_filename.startswith(self._prefixes):
+            return  # only the first step into slow code counts
+        where = f"{caller.f_code.co_filename}:{caller.f_lineno}" if caller else "?"
+        self.calls.append(f"{filename}:{frame.f_code.co_name} (called from {where})")
+
+    def __enter__(self) -> "UiThreadProbe":
+        self._prefixes = _slow_prefixes()
+        self._thread = threading.get_ident()
+        sys.setprofile(self._profile)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.setprofile(None)
