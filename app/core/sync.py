@@ -15,6 +15,7 @@ checked between embedding batches (well under a second apart).
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
 import json
@@ -32,7 +33,7 @@ from typing import Callable, Iterator
 
 from .embedder import Embedder
 from .library import Library, LibraryManager
-from .store import ChunkPoint, EdgeStore, VectorStore, folder_chain, remove_shard
+from .store import ChunkPoint, EdgeStore, StoreError, VectorStore, folder_chain, remove_shard
 
 log = logging.getLogger(__name__)
 
@@ -660,6 +661,24 @@ class _Syncer:
         self.report.removed.extend(gone)
 
 
+class DiskFull(StoreError):
+    """The disk filled up while the index was written. What was committed before stays searchable;
+    the files of the unfinished group are still marked pending and are redone by the next sync."""
+
+    def __init__(self, library: str):
+        super().__init__(f"The disk is full, so indexing of \"{library}\" stopped. Everything indexed before "
+                         "this point is kept and searchable; free some space and index again to finish.")
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    # Qdrant Edge reports I/O errors as its own exception type with the OS message; SQLite as
+    # "database or disk is full"; plain file writes as OSError(ENOSPC).
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc).lower()
+    return "no space left" in text or "disk is full" in text or "os error 28" in text
+
+
 def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None = None,
                  progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
                  settings=None, manager=None, ingest_module=None) -> SyncReport:
@@ -719,7 +738,14 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         s.p.phase = "cancelled" if cancel.is_set() else "done"
         s.emit(force=True)
         return s.report
+    except Exception as exc:
+        if _is_disk_full(exc):
+            log.error("library %s: disk full while indexing", lib.name)
+            raise DiskFull(lib.name) from exc
+        raise
     finally:
-        state.close()
-        if own_store:
-            store.close()
+        for close in ([state.close, store.close] if own_store else [state.close]):
+            try:
+                close()
+            except Exception as exc:  # noqa: BLE001 - a failing close (disk full) must not hide the first error
+                log.warning("library %s: closing after sync failed: %s", lib.name, exc)
