@@ -15,6 +15,8 @@ from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
 
+from .instance import AlreadyRunning, InstanceLock
+
 log = logging.getLogger(__name__)
 
 DENSE = "dense"
@@ -23,6 +25,7 @@ RRF_K = 60
 PREFETCH_FACTOR = 4  # each arm of a hybrid query fetches this many times the final limit
 # Payload fields with an index: filters on them stay fast at 100k chunks.
 KEYWORD_FIELDS = ("file", "dirs", "kind", "content_hash")
+OWNER_LOCK = "owner.lock"
 
 
 class StoreError(RuntimeError):
@@ -132,15 +135,27 @@ class EdgeStore:
         config = qe.EdgeConfig(
             vectors={DENSE: qe.EdgeVectorParams(size=dimensions, distance=qe.Distance.Cosine)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            # No write-ahead log: sync flushes before it marks files indexed and rolls back files
+            # left in progress, so the WAL would only duplicate every write and slow every open
+            # (100k chunks: a 3x faster open and half the disk without it).
+            wal_enabled=False,
         )
-        exists = (self.path / "wal").exists() or (self.path / "segments").exists()
+        # Qdrant Edge only locks a shard through its write-ahead log, which these shards do not
+        # keep: an OS lock file of our own makes one process (one EdgeStore) the shard's owner.
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._owner = InstanceLock(self.path / OWNER_LOCK)
+        try:
+            self._owner.acquire()
+        except AlreadyRunning:
+            raise StoreInUse(name) from None
+        exists = any((self.path / marker).exists() for marker in ("edge_config.json", "segments", "wal"))
         try:
             if exists:
                 self._shard = qe.EdgeShard.load(str(self.path))
             else:
-                self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
                 self._shard = qe.EdgeShard.create(str(self.path), config)
         except Exception as exc:  # noqa: BLE001 - the engine raises a bare Exception
+            self._owner.release()
             if "WouldBlock" in str(exc):
                 raise StoreInUse(name) from None
             raise StoreError(f"cannot open the index at {self.path}: {exc}") from exc
@@ -279,9 +294,12 @@ class EdgeStore:
     def close(self) -> None:
         with self._lock:
             if self._shard is not None:
-                self._shard.flush()
-                self._shard.close()
-                self._shard = None
+                try:
+                    self._shard.flush()
+                    self._shard.close()
+                finally:
+                    self._shard = None
+                    self._owner.release()
 
     def __enter__(self):
         return self
