@@ -70,6 +70,13 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def _add_folders(lib: Library, folders) -> None:
+    for f in folders:
+        clean = _clean_folder(f)
+        if clean not in lib.folders:
+            lib.folders.append(clean)
+
+
 def _clean_folder(folder: str | Path) -> str:
     path = Path(folder).expanduser()
     if not path.is_dir():
@@ -120,10 +127,7 @@ class LibraryManager:
         lib_id = uuid.uuid4().hex[:12]
         lib = Library(id=lib_id, name=name, folders=[], include=list(include), exclude=list(exclude),
                       created=time.time(), root=self.root / lib_id)
-        for f in folders:
-            clean = _clean_folder(f)
-            if clean not in lib.folders:
-                lib.folders.append(clean)
+        _add_folders(lib, folders)
         self.save(lib)
         return lib
 
@@ -145,10 +149,7 @@ class LibraryManager:
 
     def add_folders(self, name: str, folders) -> Library:
         lib = self.get(name)
-        for f in folders:
-            clean = _clean_folder(f)
-            if clean not in lib.folders:
-                lib.folders.append(clean)
+        _add_folders(lib, folders)
         self.save(lib)
         return lib
 
