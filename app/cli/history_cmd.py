@@ -1,11 +1,13 @@
-"""strongroom history [list|show|delete|delete-all]: the encrypted conversation history."""
+"""strongroom history [list|show|export|delete|delete-all]: the encrypted conversation history."""
 from __future__ import annotations
 
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from app.cli import fail, print_json
 from app.cli.history_access import HistoryUnavailable, open_cli_history
+from app.core.export import ExportError, export_conversation
 from app.core.history import HistoryError
 from app.core.settings import Settings
 
@@ -21,6 +23,9 @@ def register(sub) -> None:
     show.add_argument("--json", action="store_true")
     rm = hs.add_parser("delete", help="delete one conversation")
     rm.add_argument("id", type=int)
+    export = hs.add_parser("export", help="write one conversation with its cited sources to a .md, .txt or .docx file")
+    export.add_argument("id", type=int)
+    export.add_argument("file", help="where to write it; the format follows the extension")
     wipe = hs.add_parser("delete-all", help="delete every conversation and scrub the database files")
     wipe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=run, action=None)
@@ -73,6 +78,18 @@ def _act(history, action: str, args) -> int:
             for s in m.sources:
                 page = f", page {s['page']}" if s.get("page") else ""
                 print(f"    source: {s.get('file', '?')}{page}")
+        return 0
+    if action == "export":
+        conv = next((c for c in history.list_conversations() if c.id == args.id), None)
+        if conv is None:
+            return fail(f"there is no conversation #{args.id}")
+        try:
+            path = export_conversation(Path(args.file), conv.title, history.messages(args.id), conv.libraries)
+        except ExportError as exc:
+            return fail(str(exc))
+        except OSError as exc:
+            return fail(f"cannot write {args.file}: {exc.strerror or exc}")
+        print(f"Exported conversation #{args.id} to {path} (not encrypted: keep it with the matter's files).")
         return 0
     if action == "delete":
         if not any(c.id == args.id for c in history.list_conversations()):

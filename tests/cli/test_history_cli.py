@@ -49,6 +49,12 @@ def test_ask_records_history_no_file_or_log_holds_the_text_delete_all_clears_it(
     secrets = [PHRASE, "Quillfeather"] + ([out["answer"].strip()] if len(out["answer"].strip()) >= 12 else [])
     assert find_phrases(strongroom_home, secrets) == []
 
+    exported = run_cli("history", "export", str(conv["id"]), str(strongroom_home.parent / "matter.md"), env=WITH_PASS)
+    assert exported.returncode == 0, exported.stderr
+    assert question in (strongroom_home.parent / "matter.md").read_text(encoding="utf-8")
+    wrong = run_cli("history", "export", str(conv["id"]), str(strongroom_home.parent / "matter.pdf"), env=WITH_PASS)
+    assert wrong.returncode == 1 and "choose .md, .txt or .docx" in wrong.stderr
+
     refused = run_cli("history", "delete-all", env=WITH_PASS)
     assert refused.returncode == 1 and "--yes" in refused.stderr
     done = run_cli("history", "delete-all", "--yes", env=WITH_PASS)
