@@ -39,6 +39,9 @@ class EmbeddingModelEntry:
     max_tokens: int = 256
     query_prefix: str = ""
     passage_prefix: str = ""
+    # Cosine similarity below which a passage is not about the question. Each model has its own scale
+    # (e5 scores unrelated text near 0.7, MiniLM near 0.1), so it is calibrated per model; 0: no gate.
+    min_similarity: float = 0.0
     sha256: str = ""
     license: str = ""
     description: str = ""

@@ -45,6 +45,11 @@ def clean_markers(text: str, valid: set[int] | range) -> str:
         return "".join(f"[{n}]" for n in kept)
 
     cleaned = MARKER_RE.sub(replace, text)
+    while True:  # removing "[9]" from "[1[9]]" leaves a new "[1]": clean until nothing changes
+        again = MARKER_RE.sub(replace, cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
     # A removed marker can leave "word ." behind.
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
 
@@ -59,3 +64,46 @@ def footnotes(text: str, sources: list[dict]) -> str:
             page = f", page {s['page']}" if s.get("page") else ""
             lines.append(f"[{n}] {s['file']}{page}")
     return text.rstrip() + ("\n\n" + "\n".join(lines) if lines else "")
+
+
+_OPEN_MARKER = re.compile(r"\[[\d\s,;\-\u2013]*")  # what a marker looks like before its "]" arrives
+MAX_MARKER_CHARS = 24
+
+
+class MarkerFilter:
+    """Cleans markers while an answer streams: a "[" is held back until its marker is complete, so
+    a number that points at no passage never reaches the screen, even for a moment."""
+
+    def __init__(self, valid: int | None = None):
+        self.valid = range(1, valid + 1) if valid is not None else None
+        self._held = ""
+
+    def limit(self, passages: int) -> None:
+        self.valid = range(1, passages + 1)
+
+    def feed(self, piece: str) -> str:
+        text, out = self._held + piece, []
+        self._held = ""
+        while text:
+            i = text.find("[")
+            if i < 0:
+                out.append(text)
+                break
+            out.append(text[:i])
+            rest = text[i:]
+            end = rest.find("]")
+            if end >= 0 and MARKER_RE.fullmatch(rest[: end + 1]):
+                marker = rest[: end + 1]
+                out.append(marker if self.valid is None else clean_markers(marker, self.valid))
+                text = rest[end + 1:]
+            elif end < 0 and len(rest) <= MAX_MARKER_CHARS and _OPEN_MARKER.fullmatch(rest):
+                self._held = rest  # may still become a marker
+                break
+            else:
+                out.append("[")  # an ordinary bracket
+                text = rest[1:]
+        return "".join(out)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held

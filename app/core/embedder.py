@@ -39,6 +39,7 @@ class EmbeddingModel:
     max_tokens: int = 256
     query_prefix: str = ""
     passage_prefix: str = ""
+    min_similarity: float = 0.0  # see catalog.EmbeddingModelEntry
 
 
 def _candidate_dirs() -> list[Path]:
@@ -72,6 +73,7 @@ def resolve_model(model: str) -> EmbeddingModel:
             return EmbeddingModel(
                 id=entry.id, folder=folder, dimensions=entry.dimensions, max_tokens=entry.max_tokens,
                 query_prefix=entry.query_prefix, passage_prefix=entry.passage_prefix,
+                min_similarity=entry.min_similarity,
             )
     where = ", ".join(str(d) for d in _candidate_dirs())
     raise EmbeddingModelMissing(f"the embedding model folder {entry.folder!r} was not found in: {where}")

@@ -62,8 +62,20 @@ class SearchFilter:
 @dataclass
 class Hit:
     id: str
-    score: float
+    score: float  # the ranking score: cosine (dense), BM25 (sparse) or reciprocal rank (hybrid)
     payload: dict[str, Any] = field(default_factory=dict)
+    # Cosine similarity to the query, for hybrid hits: RRF scores only rank, and the answer layer
+    # needs an absolute measure to tell "nothing relevant" from "the best of a weak lot".
+    similarity: float | None = None
+
+
+def _similarity(query: Sequence[float], vector) -> float | None:
+    """Dot product of the normalized query and a stored vector (Qdrant normalizes Cosine vectors)."""
+    if isinstance(vector, dict):
+        vector = vector.get(DENSE)
+    if vector is None:
+        return None
+    return float(np.dot(np.asarray(query, dtype=np.float32), np.asarray(vector, dtype=np.float32)))
 
 
 class VectorStore(Protocol):
@@ -247,8 +259,9 @@ class EdgeStore:
         if idx:
             prefetches.append(qe.Prefetch(limit=fetch, query=qe.Query.Nearest(qe.SparseVector(idx, vals), using=SPARSE), filter=flt))
         req = qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=RRF_K),
-                              filter=flt, with_payload=True)
-        return self._hits(self._shard.query(req))
+                              filter=flt, with_payload=True, with_vector=[DENSE])
+        return [Hit(str(s.id), float(s.score), dict(s.payload or {}), _similarity(vector, s.vector))
+                for s in self._shard.query(req)]
 
     def count(self, filter: SearchFilter | None = None) -> int:
         return int(self._shard.count(self._qe.CountRequest(exact=True, filter=self._filter(filter))))
@@ -412,9 +425,11 @@ class QdrantServerStore:
         idx, vals = bm25_query(text)
         if idx:
             prefetch.append(m.Prefetch(query=m.SparseVector(indices=idx, values=vals), using=SPARSE, limit=fetch, filter=flt))
-        return self._hits(self.client.query_points(
+        response = self.client.query_points(
             self.collection, prefetch=prefetch, query=m.FusionQuery(fusion=m.Fusion.RRF), limit=limit,
-            query_filter=flt, with_payload=True))
+            query_filter=flt, with_payload=True, with_vectors=[DENSE])
+        return [Hit(str(p.id), float(p.score), dict(p.payload or {}), _similarity(vector, p.vector))
+                for p in response.points]
 
     def count(self, filter: SearchFilter | None = None) -> int:
         return int(self.client.count(self.collection, count_filter=self._filter(filter), exact=True).count)
