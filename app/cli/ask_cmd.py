@@ -1,11 +1,14 @@
-"""strongroom ask [--no-rag] [--model ID] [--json] "question": one question, one streamed answer."""
+"""strongroom ask [--library NAME]... [--no-rag] [--model ID] [--json] "question": one question, one
+streamed answer; with libraries, a grounded answer with its numbered sources."""
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 
 from app.cli import fail, print_json
 from app.cli.history_access import HistoryUnavailable, open_cli_history, title_for
 from app.cli.engine_session import SessionError, add_sampling_arguments, open_engine, sampling_from
+from app.cli.library_sources import Sources, add_library_arguments, print_sources, stream_grounded
 from app.core.engine import Completion, ContextTooSmall, Engine
 from app.core.settings import Settings
 
@@ -13,23 +16,17 @@ from app.core.settings import Settings
 def register(sub) -> None:
     p = sub.add_parser("ask", help="ask one question and print the answer")
     p.add_argument("question", help="the question (quote it)")
+    add_library_arguments(p)
     p.add_argument("--no-rag", action="store_true", help="answer from the model alone, without searching a library")
-    p.add_argument("--json", action="store_true", help='print {"answer", "model", "timings"} as JSON')
+    p.add_argument("--json", action="store_true", help='print {"answer", "model", "sources", "timings"} as JSON')
     p.add_argument("--no-history", action="store_true", help="do not save this exchange in the conversation history")
     add_sampling_arguments(p)
     p.set_defaults(func=run)
 
 
-def build_messages(engine: Engine, settings: Settings, args) -> tuple[list[dict], list]:
-    """The messages for the model, and the sources they were built from.
-
-    Plain chat for now (`--no-rag`, or no library given). Retrieval plugs in here: search the library,
-    then `engine.fit(system, [], passages, question, max_tokens)` picks the passages that fit.
-    """
+def plain_messages(settings: Settings, question: str) -> list[dict]:
     system = settings.get("chat.system_prompt")
-    messages = [{"role": "system", "content": system}] if system else []
-    messages.append({"role": "user", "content": args.question})
-    return messages, []
+    return ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": question}]
 
 
 def open_history_for(settings: Settings, args):
@@ -40,16 +37,13 @@ def open_history_for(settings: Settings, args):
                             skip_hint=" To ask without saving the exchange, add --no-history.")
 
 
-def record_history(history, args, sources: list, completion: Completion, model_id: str) -> int | None:
+def record_history(history, args, text: str, sources: list, timings: dict, model_id: str) -> int | None:
     """`ask` is a one-turn conversation: the question and the answer, saved like the window saves them."""
     if history is None:
         return None
-    t = completion.timings
-    conv = history.create_conversation(title_for(args.question), libraries=[])
+    conv = history.create_conversation(title_for(args.question), libraries=list(dict.fromkeys(args.library)))
     history.add_message(conv, "user", args.question)
-    history.add_message(conv, "assistant", completion.text, sources=sources, model=model_id,
-                        timings={"ttft_ms": round(t.ttft_ms, 1), "tokens": t.tokens,
-                                 "tokens_per_s": round(t.tokens_per_s, 2)})
+    history.add_message(conv, "assistant", text, sources=sources or None, model=model_id, timings=timings)
     return conv
 
 
@@ -57,43 +51,62 @@ def run(args) -> int:
     question = (args.question or "").strip()
     if not question:
         return fail("the question is empty")
+    if args.no_rag and args.library:
+        return fail("--no-rag and --library contradict each other")
     settings = Settings()
     try:
         history = open_history_for(settings, args)
     except HistoryUnavailable as exc:
         return fail(str(exc))
-    try:
-        engine, loaded = open_engine(settings, args.model, quiet=args.json)
-    except SessionError as exc:
+    with ExitStack() as stack:
         if history is not None:
-            history.close()
-        return fail(str(exc))
-    try:
-        messages, sources = build_messages(engine, settings, args)
-        stream = None if args.json else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
-        gen = engine.chat("cli-ask", messages, sampling_from(settings, args), on_token=stream)
+            stack.callback(history.close)
         try:
-            completion = gen.result()
-        except KeyboardInterrupt:
-            gen.cancel()
-            completion = gen.result()
+            sources = stack.enter_context(Sources(settings, args)) if args.library else None
+            engine, loaded = open_engine(settings, args.model, quiet=args.json)
+        except SessionError as exc:
+            return fail(str(exc))
+        stack.callback(engine.close)
+        try:
+            if sources is None:
+                result = _plain(engine, settings, args)
+            else:
+                result = _grounded(engine, settings, args, sources)
         except ContextTooSmall as exc:
             return fail(str(exc))
-        conversation_id = record_history(history, args, sources, completion, loaded.info.id)
+        text, cited, finish, timings, extra = result
+        conversation_id = record_history(history, args, text, cited, timings, loaded.info.id)
         if args.json:
-            t = completion.timings
-            print_json({
-                "answer": completion.text,
-                "model": loaded.info.id,
-                "finish_reason": completion.finish_reason,
-                "conversation_id": conversation_id,
-                "timings": {"load_s": round(loaded.load_s, 3), "ttft_ms": round(t.ttft_ms, 1), "tokens": t.tokens,
-                            "tokens_per_s": round(t.tokens_per_s, 2), "prompt_tokens": t.prompt_tokens},
-            })
+            print_json({"answer": text, "model": loaded.info.id, "finish_reason": finish,
+                        "conversation_id": conversation_id, **extra,
+                        "timings": {"load_s": round(loaded.load_s, 3), **timings}})
         else:
             print()
-        return 130 if completion.finish_reason == "cancelled" else 0
-    finally:
-        engine.close()
-        if history is not None:
-            history.close()
+            print_sources(cited)
+            for note in extra.get("notes", []):
+                print(f"strongroom: note: {note}", file=sys.stderr)
+        return 130 if finish == "cancelled" else 0
+
+
+def _stream(args):
+    return None if args.json else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
+
+
+def _plain(engine: Engine, settings: Settings, args):
+    gen = engine.chat("cli-ask", plain_messages(settings, args.question), sampling_from(settings, args),
+                      on_token=_stream(args))
+    try:
+        completion: Completion = gen.result()
+    except KeyboardInterrupt:
+        gen.cancel()
+        completion = gen.result()
+    t = completion.timings
+    timings = {"ttft_ms": round(t.ttft_ms, 1), "tokens": t.tokens, "tokens_per_s": round(t.tokens_per_s, 2),
+               "prompt_tokens": t.prompt_tokens}
+    return completion.text, [], completion.finish_reason, timings, {}
+
+
+def _grounded(engine: Engine, settings: Settings, args, sources: Sources):
+    result = stream_grounded(engine, settings, args, sources, "cli-ask", [], args.question, _stream(args))
+    extra = {"query": result.query, "sources": result.sources, "notes": result.notes}
+    return result.text, result.sources, result.finish_reason, result.timings(), extra

@@ -1,4 +1,5 @@
-"""strongroom chat: an interactive conversation in the terminal, on the same engine as the window.
+"""strongroom chat [--library NAME]...: an interactive conversation in the terminal, on the same engine
+as the window; with libraries, every answer comes from them, with its numbered sources.
 
 Ctrl-C while an answer streams stops that answer; Ctrl-C or Ctrl-D at the prompt, or /quit, leaves.
 """
@@ -6,9 +7,11 @@ from __future__ import annotations
 
 import sys
 import uuid
+from contextlib import ExitStack
 
 from app.cli import fail
 from app.cli.engine_session import SessionError, add_sampling_arguments, open_engine, sampling_from
+from app.cli.library_sources import Sources, add_library_arguments, print_sources, stream_grounded
 from app.core.engine import ContextTooSmall
 from app.core.settings import Settings
 
@@ -17,20 +20,33 @@ HELP = "Type a question. /reset starts over, /quit leaves. Ctrl-C stops an answe
 
 def register(sub) -> None:
     p = sub.add_parser("chat", help="chat with the model in the terminal")
+    add_library_arguments(p)
     add_sampling_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     settings = Settings()
-    try:
-        engine, loaded = open_engine(settings, args.model)
-    except SessionError as exc:
-        return fail(str(exc))
+    with ExitStack() as stack:
+        try:
+            sources = stack.enter_context(Sources(settings, args)) if args.library else None
+            engine, loaded = open_engine(settings, args.model)
+        except SessionError as exc:
+            return fail(str(exc))
+        return _loop(engine, loaded, settings, args, sources)
+
+
+def _write(piece: str) -> None:
+    sys.stdout.write(piece)
+    sys.stdout.flush()
+
+
+def _loop(engine, loaded, settings: Settings, args, sources: Sources | None) -> int:
     system = settings.get("chat.system_prompt")
     sampling = sampling_from(settings, args)
     interactive = sys.stdin.isatty()
-    print(f"{loaded.info.name}, context {loaded.n_ctx} tokens. {HELP}", file=sys.stderr)
+    where = f" Answers come from: {', '.join(lib.name for lib in sources.libraries)}." if sources else ""
+    print(f"{loaded.info.name}, context {loaded.n_ctx} tokens.{where} {HELP}", file=sys.stderr)
     conversation = str(uuid.uuid4())
     history: list[dict] = []
     try:
@@ -49,10 +65,22 @@ def run(args) -> int:
                 history, conversation = [], str(uuid.uuid4())
                 print("(new conversation)", file=sys.stderr)
                 continue
+            if sources is not None:
+                try:
+                    result = stream_grounded(engine, settings, args, sources, conversation, history, line, _write)
+                except KeyboardInterrupt:
+                    print("\n(stopped)", file=sys.stderr)
+                    continue
+                except ContextTooSmall as exc:
+                    print(f"\nstrongroom: {exc}", file=sys.stderr)
+                    continue
+                print()
+                print_sources(result.sources)
+                history += [{"role": "user", "content": line}, {"role": "assistant", "content": result.text}]
+                continue
             history.append({"role": "user", "content": line})
             head = [{"role": "system", "content": system}] if system else []
-            gen = engine.chat(conversation, head + history, sampling,
-                              on_token=lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
+            gen = engine.chat(conversation, head + history, sampling, on_token=_write)
             try:
                 completion = gen.result()
             except KeyboardInterrupt:

@@ -51,3 +51,48 @@ def test_chat_keeps_the_conversation_and_quits(small_settings):
     answers = [line for line in result.stdout.splitlines() if line.strip()]
     assert len(answers) >= 2
     assert "SmolLM2" in result.stderr and "/quit" in result.stderr
+
+
+@pytest.mark.slow
+def test_ask_library_json_gives_sources_with_file_and_page(small_settings, strongroom_home, tmp_path):
+    from tests.core.ingest_files import pdf_bytes
+
+    docs = tmp_path / "matter"
+    docs.mkdir()
+    (docs / "lease.pdf").write_bytes(pdf_bytes([
+        "The lease begins on 1 March 2024 and runs for five years.",
+        "Termination.\nEither party may terminate this lease with ninety days written notice.",
+    ]))
+    (docs / "memo.txt").write_text("The caretaker saw water leaking from the kitchen ceiling on 4 June.",
+                                   encoding="utf-8")
+    assert run_cli("library", "add", "Okafor", str(docs)).returncode == 0
+    assert run_cli("index", "Okafor").returncode == 0
+
+    out = run_cli("ask", "--library", "Okafor", "--no-history", "--json", "How much notice ends the lease?")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {"answer", "sources", "timings"} and data["answer"]
+    assert set(data["timings"]) >= {"retrieval_ms", "prompt_tokens", "ttft_ms", "tokens_per_s"}
+    first = data["sources"][0]
+    assert set(first) >= {"n", "library", "file", "page", "excerpt", "score", "cited"}
+    assert first == {**first, "n": 1, "library": "Okafor", "file": str((docs / "lease.pdf").resolve()), "page": 2}
+    assert "ninety days" in first["excerpt"]
+
+    # --type narrows to one kind of file; an unknown kind is refused in plain words
+    out = run_cli("ask", "--library", "Okafor", "--type", "txt", "--no-history", "--json", "water leaking kitchen")
+    assert out.returncode == 0, out.stderr
+    assert {s["file"] for s in json.loads(out.stdout)["sources"]} == {str((docs / "memo.txt").resolve())}
+    out = run_cli("ask", "--library", "Okafor", "--type", "exe", "--no-history", "Hi")
+    assert out.returncode == 1 and "not a kind of file" in out.stderr
+
+    # without --json: the answer streams, then the numbered sources
+    out = run_cli("ask", "--library", "Okafor", "--no-history", "How much notice ends the lease?")
+    assert out.returncode == 0 and f"[1] {(docs / 'lease.pdf').resolve()}, page 2" in out.stdout
+
+    # the terminal chat answers every turn from the library, follow-ups included
+    out = run_cli("chat", "--library", "Okafor", input="How much notice ends the lease?\nAnd by what means?\n/quit\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("Sources:") == 2 and "Answers come from: Okafor" in out.stderr
+
+    out = run_cli("ask", "--library", "Nobody", "--no-history", "Hi")
+    assert out.returncode == 1 and "Nobody" in out.stderr and "Traceback" not in out.stderr
