@@ -46,7 +46,7 @@ class ChatController(QObject):
         view.stop_requested.connect(self.stop)
         view.regenerate_requested.connect(self.regenerate)
         view.edit_requested.connect(self.edit)
-        view.libraries_changed.connect(self._set_libraries)
+        view.libraries_changed.connect(self.set_libraries)
 
     @property
     def busy(self) -> bool:
@@ -66,7 +66,7 @@ class ChatController(QObject):
     def new_conversation(self) -> Conversation:
         if self.busy:
             self.stop()
-        libraries = self.conversation.libraries if self.conversation else []
+        libraries = self.conversation.libraries if self.conversation else self.view.chips.selected()
         conv = self.services.conversations.create(NEW_TITLE, libraries)
         self.conversation = conv
         self.view.show_messages(conv.title, [])
@@ -75,7 +75,7 @@ class ChatController(QObject):
         self.conversations_changed.emit()
         return conv
 
-    def _set_libraries(self, names: list[str]) -> None:
+    def set_libraries(self, names: list[str]) -> None:
         if self.conversation:
             self.conversation.libraries = list(names)
             self.services.conversations.set_libraries(self.conversation.id, names)

@@ -104,8 +104,22 @@ class MainWindow(QMainWindow):
         if is_first_run():
             self.pages.setCurrentWidget(self.welcome)
         self.models_view.refresh()
+        self.libraries_view.watch_folders()
         if warm_up:
-            tasks.run_in_background(Services.warm_up, on_failure=lambda exc: log.warning("warm-up: %s", exc))
+            tasks.run_in_background(Services.warm_up, on_success=lambda _r: self._catch_up_libraries(),
+                                    on_failure=lambda exc: log.warning("warm-up: %s", exc))
+
+    def _catch_up_libraries(self) -> None:
+        """After start-up: the libraries IT lists in policy exist, and every library is brought up to
+        date with what changed while Strongroom was closed."""
+        def ensure() -> list:
+            return self.services.ensure_default_libraries()
+
+        def done(_added) -> None:
+            self.libraries_view.reload()
+            self.libraries_view.sync_all()
+
+        tasks.run_in_background(ensure, on_success=done, on_failure=lambda exc: log.warning("libraries: %s", exc))
 
     # -- menus and shortcuts ---------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
@@ -321,9 +335,18 @@ class MainWindow(QMainWindow):
 
     # -- libraries -----------------------------------------------------------------------------------
     def _libraries_changed(self, names: list[str]) -> None:
+        """A library the user just added is searched at once: adding a folder, then asking, must work
+        without finding the chips first. Libraries that existed keep the conversation's choice."""
+        known = getattr(self, "_known_libraries", None)
+        added = [n for n in names if known is not None and n not in known]
+        self._known_libraries = list(names)
         self.sidebar.set_libraries(names)
-        selected = self.controller.conversation.libraries if self.controller.conversation else []
+        conv = self.controller.conversation
+        selected = list(conv.libraries) if conv else self.chat.chips.selected()
+        selected = [n for n in selected if n in names] + [n for n in added if n not in selected]
         self.chat.chips.set_libraries(names, selected)
+        if conv is not None and selected != conv.libraries:
+            self.controller.set_libraries(selected)
 
     # -- settings ------------------------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:
@@ -340,6 +363,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
         if self.controller.busy:
             self.controller.stop()
+        self.libraries_view.stop_watching()
         try:
             self.services.settings.set("ui.show_sources", self.sources.isVisible())
             self.services.settings.save()

@@ -17,7 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Protocol
 
-from app.core import paths
+from app.core import paths, rag
+from app.core.citations import MarkerFilter
 from app.core.registry import ModelInfo, Registry
 from app.core.settings import Settings
 
@@ -182,6 +183,22 @@ class EngineGeneration:
                       tokens=completion.timings.tokens, tokens_per_second=completion.timings.tokens_per_s)
 
 
+class RagGeneration:
+    """An answer from libraries: retrieval and generation both run in result(), on a worker."""
+
+    def __init__(self, run: Callable[[rag.Cancel], rag.RagAnswer]) -> None:
+        self._run = run
+        self._cancel = rag.Cancel()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def result(self) -> Answer:
+        r = self._run(self._cancel)
+        return Answer(text=r.text, sources=list(r.sources), stopped=r.finish_reason == "cancelled",
+                      tokens=r.tokens, tokens_per_second=r.tokens_per_s)
+
+
 class Unavailable(RuntimeError):
     """A core service cannot be used; the message says what the user can do."""
 
@@ -206,6 +223,7 @@ class Services:
         self._engine = None
         self._library_manager = None
         self._embedder = None
+        self._shards = None
 
     # start-up -----------------------------------------------------------------------
     WARM_UP = {"chat": ("app.core.engine", "llama_cpp", "jinja2"), "documents": ("torch", "sentence_transformers")}
@@ -247,6 +265,8 @@ class Services:
     def close(self) -> None:
         if isinstance(self.conversations, HistoryConversations):
             self.conversations.history.close()
+        if self._shards is not None:
+            self._shards.close()
         if self._engine is not None:
             self._engine.close(timeout=10)
             self._engine = None
@@ -292,11 +312,40 @@ class Services:
             raise Unavailable("No model is loaded. Open Models and load one.")
         from app.core.engine import SamplingParams
 
-        messages = [{"role": "system", "content": self.settings.get("chat.system_prompt")}]
-        messages += [{"role": m.role, "content": m.text} for m in conversation.messages if m.text and not m.error]
         sampling = SamplingParams.from_settings(self.settings)
+        turns = [{"role": m.role, "content": m.text} for m in conversation.messages if m.text and not m.error]
+        if conversation.libraries and self.library_manager() is not None:
+            return self._start_grounded(conversation, turns, sampling, on_token)
+        messages = [{"role": "system", "content": self.settings.get("chat.system_prompt")}] + turns
         generation = self.engine.chat(conversation.id, messages, sampling, on_token=on_token)
         return EngineGeneration(generation)
+
+    def _start_grounded(self, conversation: Conversation, turns: list[dict], sampling, on_token) -> Generation:
+        """An answer from the conversation's libraries, with numbered sources (app.core.rag)."""
+        question = turns[-1]["content"] if turns and turns[-1]["role"] == "user" else ""
+        history = turns[:-1]
+        manager = self.library_manager()
+        names = list(conversation.libraries)
+        markers = MarkerFilter()
+
+        def stream(piece: str) -> None:
+            clean = markers.feed(piece)
+            if clean:
+                on_token(clean)
+
+        def run(cancel):
+            libraries = [lib for lib in (manager.find(n) for n in names) if lib is not None]
+            retriever = rag.Retriever(self.embedder, self.shards().borrow)
+            result = rag.answer(self.engine, retriever, conversation.id, history, question, libraries, sampling,
+                                base_prompt=self.settings.get("chat.system_prompt"),
+                                top_k=self.settings.get("retrieval.top_k"), on_token=stream, cancel=cancel,
+                                on_passages=markers.limit)
+            missing = [n for n in names if manager.find(n) is None]
+            if missing:
+                result.notes.append(f"No longer a library: {', '.join(missing)}.")
+            return result
+
+        return RagGeneration(run)
 
     # libraries ----------------------------------------------------------------------
     def library_manager(self):
@@ -329,9 +378,24 @@ class Services:
             candidate, n = f"{base} ({n})", n + 1
         return manager.create(candidate, folders=[str(folder)])
 
+    def ensure_default_libraries(self) -> list:
+        """A library for each folder of `libraries.default_folders` (IT policy) that has none yet.
+        Folders that cannot be reached now (a share that is offline) are skipped and tried next start."""
+        added = []
+        for folder in self.settings.get("libraries.default_folders"):
+            try:
+                if Path(folder).expanduser().is_dir():
+                    added.append(self.add_library(folder))
+            except (OSError, Unavailable) as exc:
+                log.warning("default library folder %s: %s", folder, exc)
+        return added
+
     def remove_library(self, name: str) -> None:
         manager = self.library_manager()
         if manager is not None:
+            lib = manager.find(name)
+            if lib is not None and self._shards is not None:
+                self._shards.release(lib.id)  # its files go next: nobody may hold them open
             manager.delete(name)
 
     def library_stats(self, lib):
@@ -345,12 +409,25 @@ class Services:
             self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
 
+    def shards(self):
+        """The window's one owner of every open library shard, shared by indexing and answering."""
+        if self._shards is None:
+            from app.core.shards import ShardPool
+
+            self._shards = ShardPool(self.embedder.dimensions)
+        return self._shards
+
     def sync_library(self, lib, progress=None, cancel=None):
         """Brings one library's index up to date (blocking: call from a worker)."""
         from app.core.sync import sync_library
 
-        return sync_library(lib, self.embedder, progress=progress, cancel=cancel, settings=self.settings,
-                            manager=self.library_manager())
+        store = None
+        if lib.embedding_model and lib.embedding_model != self.embedder.id:
+            self.shards().release(lib.id)  # sync rebuilds the shard for the new model
+        else:
+            store = self.shards().store(lib)
+        return sync_library(lib, self.embedder, store=store, progress=progress, cancel=cancel,
+                            settings=self.settings, manager=self.library_manager())
 
     def library_names(self) -> list[str]:
         manager = self.library_manager()

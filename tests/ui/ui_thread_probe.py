@@ -51,6 +51,9 @@ class UiThreadProbe:
         caller = frame.f_back
         if caller is not None and caller.f_code.co_filename.startswith(self._prefixes):
             return  # only the first step into slow code counts
+        if caller is not None and caller.f_code.co_filename.startswith("<frozen importlib"):
+            return  # an import hook a library installed (sentence-transformers): it runs for every import
+
         where = f"{caller.f_code.co_filename}:{caller.f_lineno}" if caller else "?"
         self.calls.append(f"{filename}:{frame.f_code.co_name} (called from {where})")
 

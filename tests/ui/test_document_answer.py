@@ -1,0 +1,64 @@
+"""The newcomer's path in the real window: add a folder, ask about it, click the citation, land on the
+cited PDF page. Real demo model, real embedding model, real Qdrant Edge shard, real PDF."""
+import pytest
+from PySide6.QtCore import QUrl, Qt
+
+from app.ui.main_window import MainWindow
+from app.ui.services import Services
+from tests.ui.documents import PAGE_TEXT, write_pdf
+from tests.ui.ui_thread_probe import UiThreadProbe
+
+pytestmark = pytest.mark.slow
+
+
+def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf):
+    docs = tmp_path / "Okafor matter"
+    docs.mkdir()
+    write_pdf(docs / "lease.pdf")
+    (docs / "memo.txt").write_text("The caretaker saw water leaking from the kitchen ceiling on 4 June.",
+                                   encoding="utf-8")
+    services = Services()
+    for key, value in (("model.n_ctx", 2048), ("model.n_threads", 2), ("sampling.max_tokens", 40),
+                       ("sampling.seed", 3), ("sampling.temperature", 0.0)):
+        services.settings.set(key, value)
+    Services.warm_up()
+    with UiThreadProbe() as probe:
+        window = MainWindow(services, warm_up=False, auto_load=True)
+        qtbot.addWidget(window)
+        window.resize(1200, 800)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_label.text().startswith("Model:"), timeout=60000)
+
+        finished = []
+        window.libraries_view.sync_finished.connect(lambda name, report: finished.append(report))
+        window.libraries_view.add_folder(docs)
+        qtbot.waitUntil(lambda: bool(finished), timeout=120000)
+        assert finished[0].chunks > 0
+
+        window.show_chat()
+        # The library just added is searched without the user finding its chip.
+        assert window.chat.chips.selected() == ["Okafor matter"]
+        window.chat.input.setPlainText("How much written notice is needed to terminate the agreement?")
+        qtbot.keyClick(window.chat.input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not window.controller.busy, timeout=120000)
+
+    assert probe.calls == [], "\n".join(probe.calls)
+    answer = window.chat.widgets[-1].message
+    assert answer.text and not answer.error
+    first = answer.sources[0]
+    assert first["file"] == str((docs / "lease.pdf").resolve()) and first["page"] == 3
+    assert window.controller.conversation.libraries == ["Okafor matter"]
+    # The sources pane lists what the answer was built from.
+    assert window.sources.list.count() == len(answer.sources)
+
+    # Click [1] in the rendered answer (the link the user clicks), land on page 3 with the passage selected.
+    window.chat.widgets[-1].text.anchorClicked.emit(QUrl("cite:1"))
+    viewer = window.sources.viewer
+    qtbot.waitUntil(lambda: viewer.highlighted, timeout=20000)
+    assert viewer.current_page() == 3
+    assert PAGE_TEXT[2].split()[0] in first["excerpt"]
+
+    # Saved with its sources: reopening the conversation brings them back.
+    conv = services.conversations.get(window.controller.conversation.id)
+    assert conv.messages[-1].sources[0]["page"] == 3
+    window.close()
