@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QMessageBox, QProgressBar, QPushButton,
     QScrollArea, QVBoxLayout, QWidget,
@@ -98,6 +98,12 @@ class LibraryCard(QFrame):
             self.bar.setRange(0, 0)
 
 
+class _Changes(QObject):
+    """Carries the watcher's calls (a timer thread) to the UI thread."""
+
+    changed = Signal(str)
+
+
 class LibrariesView(QWidget):
     libraries_changed = Signal(list)  # names
     activity = Signal(str)  # one line for the status bar; "" when idle
@@ -110,6 +116,10 @@ class LibrariesView(QWidget):
         self.running: dict[str, tasks.Task] = {}
         self.paused: set[str] = set()
         self.failures: dict[str, list[dict]] = {}
+        self.watcher = None  # app.core.watcher.FolderWatcher once watch_folders() runs
+        self.watch_debounce = 2.0  # seconds of quiet after the last change before re-indexing
+        self._watched: dict[str, tuple[str, ...]] = {}
+        self._resync: set[str] = set()  # changed while indexing: index again when that run ends
         self.setAcceptDrops(True)
 
         layout = QVBoxLayout(self)
@@ -178,7 +188,54 @@ class LibrariesView(QWidget):
             self.cards_layout.insertWidget(self.cards_layout.count() - 1, card)
             self.cards[lib.name] = card
         self.empty.setVisible(not libs)
+        self._rewatch(libs)
         self.libraries_changed.emit([lib.name for lib in libs])
+
+    # -- watching --------------------------------------------------------------------
+    def watch_folders(self) -> None:
+        """Keeps every library current while the window is open: a change in one of its folders
+        re-indexes it (debounced; the incremental sync touches only what changed)."""
+        if self.unavailable or self.watcher is not None:
+            return
+        from app.core.watcher import FolderWatcher
+
+        self._changes = _Changes(self)
+        self._changes.changed.connect(self._folder_changed, Qt.ConnectionType.QueuedConnection)
+        self.watcher = FolderWatcher(self._changes.changed.emit, debounce=self.watch_debounce)
+        self.watcher.start()
+        self._rewatch(self.services.libraries())
+
+    def stop_watching(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+            self._watched = {}
+
+    def _rewatch(self, libs) -> None:
+        if self.watcher is None:
+            return
+        current = {lib.name: tuple(lib.folders) for lib in libs}
+        for name in set(self._watched) - set(current):
+            self.watcher.unwatch(name)
+        watcher = self.watcher
+        for lib in libs:
+            if self._watched.get(lib.name) != current[lib.name]:
+                # Watching a big tree walks it (one inotify watch per folder): never on the UI thread.
+                tasks.run_in_background(lambda lib=lib: watcher.watch(lib))
+        self._watched = current
+
+    def _folder_changed(self, name: str) -> None:
+        if name in self.paused or name not in self.cards:
+            return
+        if name in self.running:
+            self._resync.add(name)
+        else:
+            self.start_sync(name)
+
+    def sync_all(self) -> None:
+        """Catches up with what changed while Strongroom was closed."""
+        for lib in self.services.libraries():
+            self.start_sync(lib.name)
 
     def _stats_words(self, lib) -> str:
         try:
@@ -259,6 +316,9 @@ class LibrariesView(QWidget):
             card.summary.setText("Paused" if name in self.paused else "Cancelled: the index keeps what was done")
         self.activity.emit("" if not self.running else f"Indexing {', '.join(self.running)}\u2026")
         self.sync_finished.emit(name, report)
+        if name in self._resync and not report.cancelled:
+            self._resync.discard(name)
+            self.start_sync(name)
 
     def _failed(self, name: str, exc: BaseException) -> None:
         self.running.pop(name, None)

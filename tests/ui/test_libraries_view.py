@@ -87,3 +87,36 @@ def test_adding_a_missing_folder_says_so(qtbot, tmp_path):
     box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
     assert "is not a folder" in box.text()
     box.close()
+
+
+def test_a_change_in_a_watched_folder_reindexes_it(qtbot, tmp_path):
+    docs = tmp_path / "Watched"
+    docs.mkdir()
+    (docs / "memo.txt").write_text("The lease ends in June. " * 20, encoding="utf-8")
+    view = LibrariesView(Services())
+    qtbot.addWidget(view)
+    view.watch_debounce = 0.3
+    view.watch_folders()
+    reports = []
+    view.sync_finished.connect(lambda name, report: reports.append(report))
+    view.add_folder(docs)
+    qtbot.waitUntil(lambda: len(reports) == 1, timeout=120000)
+    qtbot.waitUntil(lambda: bool(view.watcher._watches.get("Watched")), timeout=10000)
+    (docs / "new.txt").write_text("A second memo about the arbitration clause. " * 20, encoding="utf-8")
+    qtbot.waitUntil(lambda: len(reports) == 2, timeout=120000)
+    assert reports[1].indexed == [str((docs / "new.txt").resolve())] and reports[1].unchanged == 1
+    view.stop_watching()
+
+
+def test_policy_default_folders_become_libraries(tmp_path, monkeypatch):
+    shared = tmp_path / "Firm precedents"
+    shared.mkdir()
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f"[libraries]\ndefault_folders = [{str(shared)!r}, {str(tmp_path / 'offline-share')!r}]\n",
+                      encoding="utf-8")
+    monkeypatch.setenv("STRONGROOM_POLICY", str(policy))
+    services = Services()
+    services.ensure_default_libraries()
+    services.ensure_default_libraries()  # idempotent: one library per folder
+    libs = services.libraries()
+    assert [(lib.name, lib.folders) for lib in libs] == [("Firm precedents", [str(shared.resolve())])]
