@@ -148,3 +148,26 @@ def test_whole_process_air_gap_without_a_network_namespace():
     report = json.loads(result.stdout)
     assert report["network"]["guard_active"] is True
     assert report["network"]["blocked_attempts"] == 0
+
+
+@pytest.mark.slow
+def test_open_index_and_ask_with_no_network_at_all(tmp_path):
+    """Start the window, index a folder and answer from it, inside `unshare -n`, and the guard saw
+    no attempt to connect anywhere during the whole flow."""
+    unshare = shutil.which("unshare")
+    if sys.platform != "linux" or unshare is None or subprocess.run([unshare, "-n", "true"]).returncode != 0:
+        pytest.skip("unshare -n is not available here")
+    from tests.core.ingest_files import pdf_bytes
+
+    docs = tmp_path / "matter"
+    docs.mkdir()
+    (docs / "lease.pdf").write_bytes(pdf_bytes(["Parties and term.", "Termination.\nEither party may end this "
+                                                "lease with ninety days written notice."]))
+    env = dict(os.environ, STRONGROOM_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([unshare, "-n", sys.executable, str(ROOT / "tests" / "core" / "airgap_flow.py"), str(docs)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    flow = json.loads(result.stdout.strip().splitlines()[-1])
+    assert flow["window_shown"] and flow["indexed"] == 1 and flow["chunks"] > 0
+    assert flow["answer"] and flow["sources"][0]["page"] == 2
+    assert flow["guard_active"] and flow["attempts"] == []
