@@ -14,6 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 QUESTIONS = HERE / "questions.toml"
+UNANSWERABLE = HERE / "unanswerable.toml"
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\ufffe": ""})
 
@@ -44,6 +45,22 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
             questions.append(Question(**entry))
         except TypeError as exc:
             raise ValueError(f"{path}, question {n} ({entry.get('id', 'no id')}): {exc}") from None
+    return questions
+
+
+def load_unanswerable(path: Path = UNANSWERABLE) -> list[str]:
+    """Questions the corpus does not answer; ValueError naming the file for anything malformed."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from None
+    questions = data.get("questions")
+    if not isinstance(questions, list) or not questions:
+        raise ValueError(f"{path} has no `questions = [...]` list")
+    bad = [i for i, q in enumerate(questions, 1) if not isinstance(q, str) or not q.strip()]
+    if bad:
+        raise ValueError(f"{path}: question {bad[0]} is not a piece of text")
     return questions
 
 

@@ -34,7 +34,7 @@ from app.core import guard  # noqa: E402
 guard.offline_environment()
 guard.install()
 
-from tests.eval.evalset import CORPUS, Question, load_questions, page_texts  # noqa: E402
+from tests.eval.evalset import CORPUS, Question, load_questions, load_unanswerable, page_texts  # noqa: E402
 
 MODES = ("dense", "bm25", "hybrid")
 DEPTH = 10  # how deep MRR looks
@@ -102,7 +102,7 @@ def index_reference(workdir: Path, embedder):
     return store
 
 
-def index_with_app(embedder):
+def index_with_app(embedder, with_library: bool = False):
     """A library over the corpus, synced by the app's own ingest (parsers, chunker, sync)."""
     from app.core.library import LibraryManager
     from app.core.sync import open_library_store, sync_library
@@ -113,7 +113,7 @@ def index_with_app(embedder):
     report = sync_library(lib, embedder, store=store, manager=manager)
     if report.failed:
         print(f"files the app could not index: {report.failed}", file=sys.stderr)
-    return store
+    return (store, manager.get(lib.name)) if with_library else store
 
 
 # -- scoring ------------------------------------------------------------------------------------
@@ -152,6 +152,37 @@ def evaluate(store, embedder, questions: list[Question]) -> tuple[dict[str, Mode
             if mode == "hybrid":
                 top[q.id] = [{"file": h.payload.get("file"), "page": h.payload.get("page")} for h in hits[:3]]
     return results, embed_seconds, top
+
+
+def evaluate_answer_path(store, embedder, questions: list[Question], unanswerable: list[str], lib) -> dict:
+    """What a conversation's answer is built from (app.core.rag.Retriever: hybrid search, neighbour
+    merging, the relevance floor), at the app's default of top_k passages: does a passage come from
+    the expected file/page, and is "nothing found" said exactly when the corpus has no answer?"""
+    from contextlib import nullcontext
+
+    from app.core import rag
+    from app.core.settings import Settings
+
+    top_k = Settings().get("retrieval.top_k")
+    retriever = rag.Retriever(embedder, lambda _lib: nullcontext(store))
+    hits = refused = 0
+    for q in questions:
+        passages = retriever.retrieve([lib], q.question, top_k).passages
+        refused += not passages
+        hits += any(is_hit({"file": p.file, "page": p.page}, q) for p in passages)
+    declined = sum(not retriever.retrieve([lib], q, top_k).passages for q in unanswerable)
+    return {"top_k": top_k, "answerable": len(questions), "hit": hits, "wrongly_refused": refused,
+            "unanswerable": len(unanswerable), "declined": declined}
+
+
+def answer_path_table(r: dict) -> str:
+    return "\n".join([
+        f"| Answer path (top_k = {r['top_k']}, merged, relevance floor) | result |", "|---|---|",
+        f"| answerable questions with a passage from the expected file/page | {r['hit']}/{r['answerable']} "
+        f"({r['hit'] / r['answerable']:.2f}) |",
+        f"| answerable questions refused as \"nothing found\" | {r['wrongly_refused']}/{r['answerable']} |",
+        f"| questions the corpus does not answer, declined | {r['declined']}/{r['unanswerable']} |",
+    ])
 
 
 def subset(results: dict[str, ModeResult], keep: list[bool]) -> dict[str, ModeResult]:
@@ -193,20 +224,20 @@ def main(argv: list[str] | None = None) -> int:
     questions = load_questions()
     with tempfile.TemporaryDirectory(prefix="strongroom-eval-") as tmp:
         os.environ["STRONGROOM_HOME"] = str(Path(tmp) / "home")
-        from app.core import paths
         from app.core.embedder import Embedder, resolve_model
 
-        folder = paths.demo_embedding_dir()
-        embedder = Embedder(resolve_model(str(folder)))
+        embedder = Embedder(resolve_model("all-minilm-l6-v2"))  # the catalog entry: prefixes, relevance floor
         t0 = time.perf_counter()
+        lib = None
         if args.chunker == "app":
-            store = index_with_app(embedder)
+            store, lib = index_with_app(embedder, with_library=True)
         else:
             store = index_reference(Path(tmp), embedder)
         index_seconds = time.perf_counter() - t0
         chunks = store.count()
         try:
             results, embed_seconds, top = evaluate(store, embedder, questions)
+            answer_path = evaluate_answer_path(store, embedder, questions, load_unanswerable(), lib) if lib else None
         finally:
             store.close()
 
@@ -217,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     versioned = [q.versioned for q in questions]
     print(f"\nOf which {sum(versioned)} must pick the named version among near-duplicate agreements:\n")
     print(versions_table(subset(results, versioned)))
+    if answer_path:
+        print()
+        print(answer_path_table(answer_path))
     hybrid_misses = [q for q, r in zip(questions, results["hybrid"].ranks) if r is None or r > 5]
     if args.misses:
         print("\nHybrid misses at 5:")
@@ -234,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                               "mrr": round(r.mrr, 3)}
                           for m, r in subset(results, [q.versioned for q in questions]).items()},
             "hybrid_misses_at_5": [q.id for q in hybrid_misses],
+            "answer_path": answer_path,
         }, indent=2))
     if guard.attempts():
         print(f"network attempts (must be none): {guard.attempts()}", file=sys.stderr)

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tests.eval.evalset import CORPUS, load_questions, normalize, page_texts
+from tests.eval.evalset import CORPUS, load_questions, load_unanswerable, normalize, page_texts
 
 QUESTIONS_LIST = load_questions()
 
@@ -68,3 +68,22 @@ def test_hostile_questions_file_is_refused_plainly(tmp_path, content, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         load_questions(bad)
     assert bad.read_text(encoding="utf-8") == content, "the file is left as it was"
+
+
+def test_unanswerable_questions_are_distinct_from_the_answerable_ones():
+    unanswerable = load_unanswerable()
+    assert len(unanswerable) >= 20
+    assert not {normalize(q) for q in unanswerable} & {normalize(q.question) for q in QUESTIONS_LIST}
+
+
+@pytest.mark.parametrize("content, message", [
+    ("questions = [\n", "is not valid TOML"),
+    ("question = ['singular key']\n", "has no `questions = [...]` list"),
+    ("questions = ['fine', 3]\n", "question 2 is not a piece of text"),
+    ("questions = ['   ']\n", "question 1 is not a piece of text"),
+])
+def test_hostile_unanswerable_file_is_refused_plainly(tmp_path, content, message):
+    bad = tmp_path / "unanswerable.toml"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_unanswerable(bad)
