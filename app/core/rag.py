@@ -23,6 +23,7 @@ from .store import Hit, SearchFilter, VectorStore
 log = logging.getLogger(__name__)
 
 FETCH_FACTOR = 2  # hits fetched per passage wanted: merging neighbours consumes some
+MAX_MERGED = 3  # chunks in one passage at most: a long run of hits must not crowd out other files
 EXCERPT_CHARS = 600  # what a source carries for the sources pane, the viewer's highlight and export
 
 RULES = (
@@ -51,6 +52,10 @@ class Passage:
     score: float
     similarity: float | None
     chunks: list[int] = field(default_factory=list)  # chunk indexes merged here, ascending
+    # Where the text starts and ends (block, character offset in it): to join a neighbour without
+    # repeating the overlap the chunker gave the two.
+    first_block: int = 0
+    char_start: int = 0
     block_index: int = 0
     char_end: int = 0
 
@@ -83,7 +88,7 @@ def _joins(p: Passage, payload: dict, library: str) -> bool:
     if p.library != library or p.file != payload.get("file") or p.page != payload.get("page"):
         return False
     index = _payload_int(payload, "chunk", -10)
-    return index == p.chunks[0] - 1 or index == p.chunks[-1] + 1
+    return len(p.chunks) < MAX_MERGED and (index == p.chunks[0] - 1 or index == p.chunks[-1] + 1)
 
 
 def _merge(p: Passage, hit: Hit) -> None:
@@ -100,10 +105,12 @@ def _merge(p: Passage, hit: Hit) -> None:
         p.chunks.append(index)
         p.block_index, p.char_end = block, end
     else:
-        # The chunk before: its end overlaps our start only when both lie in one block; the stored
-        # offsets of our first chunk are gone after a merge, so keep the text whole and mark the seam.
-        p.text = text + "\n\n" + p.text
+        if block == p.first_block and end > p.char_start:
+            p.text = text[: max(0, p.char_start - start)] + p.text
+        else:
+            p.text = text + "\n\n" + p.text
         p.chunks.insert(0, index)
+        p.first_block, p.char_start = block, start
     p.score = max(p.score, hit.score)
     if hit.similarity is not None:
         p.similarity = max(p.similarity or 0.0, hit.similarity)
@@ -125,6 +132,7 @@ def merge_neighbours(hits: Sequence[tuple[str, Hit]], limit: int) -> list[Passag
             library=library, file=str(payload.get("file", "")), page=payload.get("page"),
             heading=payload.get("heading"), text=str(payload.get("text", "")), score=hit.score,
             similarity=hit.similarity, chunks=[_payload_int(payload, "chunk")],
+            first_block=_payload_int(payload, "block_index"), char_start=_payload_int(payload, "char_start"),
             block_index=_payload_int(payload, "block_index"), char_end=_payload_int(payload, "char_end")))
     return passages
 

@@ -147,7 +147,13 @@ def test_neighbouring_chunks_merge_without_repeating_the_overlap():
     assert [p.chunks for p in passages] == [[3, 4], [9], [1]]
     merged = passages[0]
     assert merged.score == 0.9
-    assert "Alpha beta gamma." in merged.text and "Eta theta iota." in merged.text
+    assert merged.text == block  # the chunk before joined in front, the overlap once
+
+
+def test_a_passage_holds_at_most_three_chunks():
+    hits = [("L", _hit(i, f"chunk {i}.", 1.0 - i / 10, start=i * 100)) for i in range(5)]
+    passages = rag.merge_neighbours(hits, limit=5)
+    assert [p.chunks for p in passages] == [[0, 1, 2], [3, 4]]
 
 
 def test_following_chunk_in_the_same_block_is_appended_once():
