@@ -2,7 +2,7 @@
 
 Runs the real application under a virtual X server (Xvfb, started here) in a throw-away
 STRONGROOM_HOME: the demo model answers a real question, a sample folder is indexed for real, and the
-source viewer opens the PDF page of the best-matching passage.
+source viewer opens the PDF page the answer cites.
 
     .venv/bin/python packaging/screenshots.py [--out docs/screenshots] [--display :99]
 """
@@ -138,28 +138,19 @@ def capture(out: Path) -> list[Path]:
 
     # Ask the demo model a real question.
     window.show_chat()
-    window.chat.chips.chips[next(iter(window.chat.chips.chips))].setChecked(True)
     window.chat.input.setPlainText(QUESTION)
     window.chat._submit()
     wait(app, lambda: not window.controller.busy)
     shot("03-chat")
 
-    # The passages a search for the question finds, and the best one opened at its page.
-    lib = services.libraries()[0]
-    from app.core.sync import open_library_store
-
-    store = open_library_store(lib, services.embedder.dimensions)
-    hits = store.search_hybrid(services.embedder.embed_query(QUESTION), QUESTION, limit=3)
-    store.close()
-    sources = [{"n": i + 1, "library": lib.name, "file": h.payload["file"], "page": h.payload.get("page"),
-                "excerpt": h.payload.get("text", ""), "score": h.score, "cited": False} for i, h in enumerate(hits)]
-    window.sources.set_sources(sources)
+    # The answer's own sources, and its first PDF source opened at the cited page.
+    sources = window.chat.widgets[-1].message.sources
     window.set_sources_visible(True)
     window.split.setSizes([250, 640, 550])
     window.sources.split.setSizes([200, 600])
     settle(app)
     best = next((s for s in sources if str(s["file"]).endswith(".pdf")), sources[0])
-    window.sources.open_source(best["n"])
+    window.open_citation(len(window.chat.widgets) - 1, best["n"])
     wait(app, lambda: window.sources.viewer.highlighted or window.sources.viewer.stack.currentWidget()
          is not window.sources.viewer.pdf_view, timeout=20)
     window.split.setSizes([250, 640, 550])

@@ -29,13 +29,17 @@ class Question:
     versioned: bool = False  # must pick one version among near-duplicate agreements
 
 
-def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    """Raises ValueError naming the file and the broken entry, never a bare KeyError."""
+def _read_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path} is not valid TOML: {exc}") from None
+
+
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
+    """Raises ValueError naming the file and the broken entry, never a bare KeyError."""
+    data = _read_toml(path)
     entries = data.get("question")
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{path} has no [[question]] entries")
@@ -50,12 +54,7 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
 
 def load_unanswerable(path: Path = UNANSWERABLE) -> list[str]:
     """Questions the corpus does not answer; ValueError naming the file for anything malformed."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path} is not valid TOML: {exc}") from None
-    questions = data.get("questions")
+    questions = _read_toml(path).get("questions")
     if not isinstance(questions, list) or not questions:
         raise ValueError(f"{path} has no `questions = [...]` list")
     bad = [i for i, q in enumerate(questions, 1) if not isinstance(q, str) or not q.strip()]
