@@ -99,7 +99,7 @@ def stream_grounded(engine, settings, args, sources: Sources, conversation_id: s
         result = rag.answer(engine, sources.retriever(), conversation_id, history, question, sources.libraries,
                             sampling_from(settings, args), base_prompt=settings.get("chat.system_prompt"),
                             top_k=sources.top_k, filter=sources.filter, on_token=on_token, cancel=cancel,
-                            on_passages=markers.limit)
+                            on_passages=markers.limit, passage_tokens=settings.get("retrieval.passage_tokens"))
     except KeyboardInterrupt:
         cancel.set()
         raise

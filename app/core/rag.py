@@ -182,6 +182,19 @@ class Retriever:
         return Retrieval(query, passages, (time.perf_counter() - started) * 1000, notes)
 
 
+def within_budget(passages: Sequence[Passage], count: Callable[[str], int], budget: int) -> list[Passage]:
+    """The best-ranked passages whose text fits `budget` tokens together; the first always stays (the
+    context budget trims it further if it must)."""
+    kept, used = [], 0
+    for p in passages:
+        cost = count(passage_block(p))
+        if kept and used + cost > budget:
+            break
+        kept.append(p)
+        used += cost
+    return kept
+
+
 def system_prompt(base: str) -> str:
     return f"{base.strip()}\n\n{RULES}" if base.strip() else RULES
 
@@ -250,7 +263,8 @@ def finish_answer(raw: str, passages: Sequence[Passage]) -> tuple[str, list[dict
 def answer(engine, retriever: Retriever, conversation_id: str, history: Sequence[dict], question: str,
            libraries: Sequence, sampling, *, base_prompt: str = "", top_k: int = 6,
            filter: SearchFilter | None = None, on_token: Callable[[str], None] | None = None,
-           cancel: Cancel | None = None, on_passages: Callable[[int], None] | None = None) -> RagAnswer:
+           cancel: Cancel | None = None, on_passages: Callable[[int], None] | None = None,
+           passage_tokens: int | None = None) -> RagAnswer:
     """Answers `question` from `libraries`, given the conversation so far (user/assistant turns).
 
     Blocking: call from a worker. Tokens reach on_token on the engine thread as they are generated;
@@ -272,9 +286,12 @@ def answer(engine, retriever: Retriever, conversation_id: str, history: Sequence
         if retrieval.notes:
             base.text += " " + " ".join(retrieval.notes)
         return base
-    fitted = engine.fit(system_prompt(base_prompt), history, [passage_block(p) for p in retrieval.passages],
+    ranked = retrieval.passages
+    if passage_tokens:
+        ranked = within_budget(ranked, engine.count_tokens, passage_tokens)
+    fitted = engine.fit(system_prompt(base_prompt), history, [passage_block(p) for p in ranked],
                         question, sampling.max_tokens, compose)
-    passages = retrieval.passages[: len(fitted.kept_passages)]
+    passages = ranked[: len(fitted.kept_passages)]
     if on_passages is not None:
         on_passages(len(passages))  # before the first token: a stream filter needs the valid numbers
     submitted = time.perf_counter()

@@ -49,6 +49,9 @@ class SamplingSettings:
 class RetrievalSettings:
     embedding_model: str = "all-minilm-l6-v2"
     top_k: int = 6
+    # Passage text given to the model, in its tokens: on a CPU the prompt's length is most of the wait
+    # for the first word (about 100-200 prompt tokens/s for a small model on two cores, far fewer for 7B).
+    passage_tokens: int = 1000
     chunk_tokens: int = 200
     chunk_overlap: int = 40
     max_file_mb: int = 200

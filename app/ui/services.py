@@ -339,7 +339,8 @@ class Services:
             result = rag.answer(self.engine, retriever, conversation.id, history, question, libraries, sampling,
                                 base_prompt=self.settings.get("chat.system_prompt"),
                                 top_k=self.settings.get("retrieval.top_k"), on_token=stream, cancel=cancel,
-                                on_passages=markers.limit)
+                                on_passages=markers.limit,
+                                passage_tokens=self.settings.get("retrieval.passage_tokens"))
             missing = [n for n in names if manager.find(n) is None]
             if missing:
                 result.notes.append(f"No longer a library: {', '.join(missing)}.")

@@ -31,6 +31,7 @@ PAGES: list[tuple[str, list[tuple[str, str, str, Any]]]] = [
     ]),
     ("Answers", [
         ("retrieval.top_k", "Passages per answer", "int", (1, 50, None)),
+        ("retrieval.passage_tokens", "Passage text per answer (tokens)", "int", (100, 32000, None)),
         ("chat.system_prompt", "Instructions for the model", "text", None),
     ]),
     ("Appearance", [

@@ -78,6 +78,7 @@ def main(argv=None) -> int:
         from app.core.engine import Engine, SamplingParams
         from app.core.library import LibraryManager
         from app.core.registry import Registry
+        from app.core.settings import Settings
         from app.core.sync import open_library_store, sync_library
         from tests.eval.evalset import CORPUS, load_questions
 
@@ -103,7 +104,8 @@ def main(argv=None) -> int:
         for i, q in enumerate(questions):
             gen = engine.chat(f"plain-{i}", [{"role": "user", "content": q}], sampling)
             plain_ttft.append(gen.result().timings.ttft_ms)
-            r = rag.answer(engine, retriever, f"rag-{i}", [], q, [lib], sampling, top_k=6)
+            r = rag.answer(engine, retriever, f"rag-{i}", [], q, [lib], sampling, top_k=6,
+                           passage_tokens=Settings().get("retrieval.passage_tokens"))
             if r.finish_reason != "nothing-found":
                 rag_ttft.append(r.ttft_ms)
                 prompt_tokens.append(r.prompt_tokens)

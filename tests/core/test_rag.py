@@ -168,6 +168,14 @@ def test_limit_counts_passages_not_hits():
     assert len(rag.merge_neighbours(hits, limit=4)) == 4
 
 
+def test_budget_keeps_the_best_ranked_passages_that_fit_and_always_one():
+    passages = [rag.Passage("L", f"/m/{i}.txt", None, None, "word " * n, 1.0 - i / 10, 0.5)
+                for i, n in enumerate((50, 30, 40, 900))]
+    count = lambda text: len(text.split())  # noqa: E731
+    assert [p.file for p in rag.within_budget(passages, count, 100)] == ["/m/0.txt", "/m/1.txt"]
+    assert [p.file for p in rag.within_budget(passages[3:], count, 100)] == ["/m/3.txt"]
+
+
 # -- answers ----------------------------------------------------------------------------------------------
 
 
@@ -219,6 +227,9 @@ def test_a_long_history_and_many_passages_still_fit(libraries, retriever, engine
     result = rag.answer(engine, retriever, "conv-long", history, "And the notice period?", [libs["Okafor"]],
                         SamplingParams(max_tokens=16, seed=1), top_k=6)
     assert result.finish_reason in ("stop", "length") and result.prompt_tokens + 16 <= engine.loaded.n_ctx
+    small = rag.answer(engine, retriever, "conv-budget", [], "And the notice period?", [libs["Okafor"]],
+                       SamplingParams(max_tokens=4, seed=1), top_k=6, passage_tokens=30)
+    assert len(small.sources) == 1  # one passage always stays, however small the budget
     # "And the notice period?" leans on the earlier question: the search ran on both.
     assert result.query.startswith("Question 29 about the lease terms")
 

@@ -160,24 +160,29 @@ def evaluate_answer_path(store, embedder, questions: list[Question], unanswerabl
     the expected file/page, and is "nothing found" said exactly when the corpus has no answer?"""
     from contextlib import nullcontext
 
-    from app.core import rag
+    from app.core import ingest, rag
     from app.core.settings import Settings
 
-    top_k = Settings().get("retrieval.top_k")
+    settings = Settings()
+    top_k, budget = settings.get("retrieval.top_k"), settings.get("retrieval.passage_tokens")
+    # The chat model's tokenizer decides the budget in the app; the embedding model's is close enough here.
+    tokenizer = ingest.load_tokenizer(embedder.folder)
     retriever = rag.Retriever(embedder, lambda _lib: nullcontext(store))
     hits = refused = 0
     for q in questions:
         passages = retriever.retrieve([lib], q.question, top_k).passages
+        passages = rag.within_budget(passages, lambda text: len(tokenizer.encode(text).ids), budget)
         refused += not passages
         hits += any(is_hit({"file": p.file, "page": p.page}, q) for p in passages)
     declined = sum(not retriever.retrieve([lib], q, top_k).passages for q in unanswerable)
-    return {"top_k": top_k, "answerable": len(questions), "hit": hits, "wrongly_refused": refused,
+    return {"top_k": top_k, "passage_tokens": budget, "answerable": len(questions), "hit": hits, "wrongly_refused": refused,
             "unanswerable": len(unanswerable), "declined": declined}
 
 
 def answer_path_table(r: dict) -> str:
     return "\n".join([
-        f"| Answer path (top_k = {r['top_k']}, merged, relevance floor) | result |", "|---|---|",
+        f"| Answer path (top_k = {r['top_k']}, at most {r['passage_tokens']} passage tokens, merged, relevance floor)"
+        " | result |", "|---|---|",
         f"| answerable questions with a passage from the expected file/page | {r['hit']}/{r['answerable']} "
         f"({r['hit'] / r['answerable']:.2f}) |",
         f"| answerable questions refused as \"nothing found\" | {r['wrongly_refused']}/{r['answerable']} |",
