@@ -39,6 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_index.py
 	$(BIN)/python tests/bench/bench_ingest.py
 	$(BIN)/python tests/bench/bench_history.py
+	$(BIN)/python tests/bench/bench_rag.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_ui_stall.py
 
 eval: $(STAMP)
 	$(BIN)/python tests/eval/run_eval.py
