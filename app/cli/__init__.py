@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
 
     logs.setup()
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_optimize-shard"]:  # internal: app.core.shard_optimize, run as a child process
+        from app.core import shard_optimize
+
+        return shard_optimize.main(argv[1:])
     if not argv:
         from app.ui.launch import launch
 

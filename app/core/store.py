@@ -300,9 +300,22 @@ class EdgeStore:
             self._shard.flush()
 
     def optimize(self) -> None:
-        """Builds the HNSW graph; slow for big shards, so sync runs it after bulk loads."""
+        """Builds the HNSW graph; slow for big shards, so sync runs it after bulk loads.
+
+        In a child process (app.core.shard_optimize): qdrant-edge holds the interpreter lock while it
+        optimizes, which here would stop every thread, the window's included. The shard is closed
+        meanwhile (searches wait on the lock); this process keeps the owner lock throughout."""
+        from . import shard_optimize
+
         with self._lock:
-            self._shard.optimize()
+            self._shard.flush()
+            self._shard.close()
+            try:
+                shard_optimize.run_child(self.path)
+            except (RuntimeError, OSError) as exc:
+                log.warning("%s; searches stay exact until the next optimization", exc)
+            finally:
+                self._shard = self._qe.EdgeShard.load(str(self.path))
 
     def close(self) -> None:
         with self._lock:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 
 import numpy as np
@@ -100,6 +101,50 @@ def test_edge_shard_survives_reopen_and_optimize(tmp_path):
     assert s.count() == 300
     assert s.search_dense(_vec(7), limit=1)[0].payload["file"] == "/d/7.txt"
     s.close()
+
+
+def test_optimize_runs_beside_other_threads_and_keeps_the_shard_owned(tmp_path):
+    """qdrant-edge holds the interpreter lock while optimizing: done in-process, no other thread (the
+    window's) would run at all. In the child process, other threads go on meanwhile."""
+    import threading
+
+    s = EdgeStore(tmp_path / "shard", DIM, name="Big")
+    s.upsert([_point(i, f"text {i}", f"/d/{i}.txt") for i in range(3000)])
+    ticks, stop = [], threading.Event()
+    ticker = threading.Thread(target=lambda: [ticks.append(time.perf_counter())
+                                              for _ in iter(lambda: stop.wait(0.001), True)])
+    ticker.start()
+    try:
+        started = time.perf_counter()
+        s.optimize()
+        ended = time.perf_counter()
+    finally:
+        stop.set()
+        ticker.join()
+    during = [t for t in ticks if started < t < ended]
+    assert len(during) >= 10, "the other thread hardly ran while the shard was optimized"
+    with pytest.raises(StoreInUse):  # the owner lock was held throughout
+        EdgeStore(tmp_path / "shard", DIM, name="Big")
+    assert s.count() == 3000 and s.search_dense(_vec(11), limit=1)[0].payload["file"] == "/d/11.txt"
+    s.close()
+
+
+def test_optimize_child_failure_leaves_a_working_shard(tmp_path, monkeypatch, caplog):
+    from app.core import shard_optimize
+
+    s = EdgeStore(tmp_path / "shard", DIM)
+    s.upsert([_point(i, f"text {i}", f"/d/{i}.txt") for i in range(50)])
+    monkeypatch.setattr(shard_optimize, "command", lambda path: [sys.executable, "-c", "import sys; sys.exit('disk gone')"])
+    s.optimize()
+    assert "disk gone" in caplog.text
+    assert s.count() == 50 and s.search_dense(_vec(3), limit=1)[0].payload["file"] == "/d/3.txt"
+    s.close()
+
+
+def test_optimize_command_refuses_a_missing_folder(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "app", "_optimize-shard", str(tmp_path / "nope")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "usage" in out.stderr
 
 
 def test_second_process_gets_a_plain_in_use_message(tmp_path):
