@@ -88,23 +88,18 @@ def print_sources(sources: list[dict]) -> None:
 
 def stream_grounded(engine, settings, args, sources: Sources, conversation_id: str, history: list[dict],
                     question: str, stream: Callable[[str], None] | None):
-    """One answer from the libraries; pieces go to `stream` with invalid markers held back."""
+    """One answer from the libraries, its cleaned text streamed to `stream`."""
     from app.core import rag
-    from app.core.citations import MarkerFilter
 
-    markers = MarkerFilter()
-    on_token = None if stream is None else (lambda piece: stream(markers.feed(piece)))
     cancel = rag.Cancel()
     try:
         result = rag.answer(engine, sources.retriever(), conversation_id, history, question, sources.libraries,
                             sampling_from(settings, args), base_prompt=settings.get("chat.system_prompt"),
-                            top_k=sources.top_k, filter=sources.filter, on_token=on_token, cancel=cancel,
-                            on_passages=markers.limit, passage_tokens=settings.get("retrieval.passage_tokens"))
+                            top_k=sources.top_k, filter=sources.filter, on_token=stream, cancel=cancel,
+                            passage_tokens=settings.get("retrieval.passage_tokens"))
     except KeyboardInterrupt:
         cancel.set()
         raise
-    if stream is not None:
-        stream(markers.flush())
-        if result.finish_reason == "nothing-found":
-            stream(result.text)
+    if stream is not None and result.finish_reason == "nothing-found":
+        stream(result.text)
     return result

@@ -74,12 +74,9 @@ class MarkerFilter:
     """Cleans markers while an answer streams: a "[" is held back until its marker is complete, so
     a number that points at no passage never reaches the screen, even for a moment."""
 
-    def __init__(self, valid: int | None = None):
-        self.valid = range(1, valid + 1) if valid is not None else None
-        self._held = ""
-
-    def limit(self, passages: int) -> None:
+    def __init__(self, passages: int):
         self.valid = range(1, passages + 1)
+        self._held = ""
 
     def feed(self, piece: str) -> str:
         text, out = self._held + piece, []
@@ -93,8 +90,7 @@ class MarkerFilter:
             rest = text[i:]
             end = rest.find("]")
             if end >= 0 and MARKER_RE.fullmatch(rest[: end + 1]):
-                marker = rest[: end + 1]
-                out.append(marker if self.valid is None else clean_markers(marker, self.valid))
+                out.append(clean_markers(rest[: end + 1], self.valid))
                 text = rest[end + 1:]
             elif end < 0 and len(rest) <= MAX_MARKER_CHARS and _OPEN_MARKER.fullmatch(rest):
                 self._held = rest  # may still become a marker

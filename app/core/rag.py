@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .citations import clean_markers, cited_numbers
+from .citations import MarkerFilter, clean_markers, cited_numbers
 from .followup import standalone_query
 from .store import Hit, SearchFilter, VectorStore
 
@@ -56,7 +56,7 @@ class Passage:
     # repeating the overlap the chunker gave the two.
     first_block: int = 0
     char_start: int = 0
-    block_index: int = 0
+    last_block: int = 0
     char_end: int = 0
 
     @property
@@ -98,12 +98,12 @@ def _merge(p: Passage, hit: Hit) -> None:
     text = str(payload.get("text", ""))
     block, start, end = (_payload_int(payload, k) for k in ("block_index", "char_start", "char_end"))
     if index > p.chunks[-1]:
-        if block == p.block_index and start < p.char_end:
+        if block == p.last_block and start < p.char_end:
             p.text += text[p.char_end - start:]
         else:
             p.text += "\n\n" + text
         p.chunks.append(index)
-        p.block_index, p.char_end = block, end
+        p.last_block, p.char_end = block, end
     else:
         if block == p.first_block and end > p.char_start:
             p.text = text[: max(0, p.char_start - start)] + p.text
@@ -133,7 +133,7 @@ def merge_neighbours(hits: Sequence[tuple[str, Hit]], limit: int) -> list[Passag
             heading=payload.get("heading"), text=str(payload.get("text", "")), score=hit.score,
             similarity=hit.similarity, chunks=[_payload_int(payload, "chunk")],
             first_block=_payload_int(payload, "block_index"), char_start=_payload_int(payload, "char_start"),
-            block_index=_payload_int(payload, "block_index"), char_end=_payload_int(payload, "char_end")))
+            last_block=_payload_int(payload, "block_index"), char_end=_payload_int(payload, "char_end")))
     return passages
 
 
@@ -263,13 +263,12 @@ def finish_answer(raw: str, passages: Sequence[Passage]) -> tuple[str, list[dict
 def answer(engine, retriever: Retriever, conversation_id: str, history: Sequence[dict], question: str,
            libraries: Sequence, sampling, *, base_prompt: str = "", top_k: int = 6,
            filter: SearchFilter | None = None, on_token: Callable[[str], None] | None = None,
-           cancel: Cancel | None = None, on_passages: Callable[[int], None] | None = None,
-           passage_tokens: int | None = None) -> RagAnswer:
+           cancel: Cancel | None = None, passage_tokens: int | None = None) -> RagAnswer:
     """Answers `question` from `libraries`, given the conversation so far (user/assistant turns).
 
-    Blocking: call from a worker. Tokens reach on_token on the engine thread as they are generated;
-    on_passages learns how many numbered passages the model was given; the returned text is the
-    cleaned, final form.
+    Blocking: call from a worker. The model's answer streams to on_token (on the engine thread) with
+    markers that point at no passage held back; the returned text is the cleaned, final form (also
+    the "nothing found" answer, which no model wrote and nothing streamed).
     """
     started = time.perf_counter()
     cancel = cancel or Cancel()
@@ -282,9 +281,7 @@ def answer(engine, retriever: Retriever, conversation_id: str, history: Sequence
         base.finish_reason = "cancelled"
         return base
     if not retrieval.passages:
-        base.text = nothing_found([lib.name for lib in libraries])
-        if retrieval.notes:
-            base.text += " " + " ".join(retrieval.notes)
+        base.text = " ".join([nothing_found([lib.name for lib in libraries]), *retrieval.notes])
         return base
     ranked = retrieval.passages
     if passage_tokens:
@@ -292,12 +289,20 @@ def answer(engine, retriever: Retriever, conversation_id: str, history: Sequence
     fitted = engine.fit(system_prompt(base_prompt), history, [passage_block(p) for p in ranked],
                         question, sampling.max_tokens, compose)
     passages = ranked[: len(fitted.kept_passages)]
-    if on_passages is not None:
-        on_passages(len(passages))  # before the first token: a stream filter needs the valid numbers
+    markers = MarkerFilter(len(passages))
+
+    def stream(piece: str) -> None:
+        clean = markers.feed(piece)
+        if clean:
+            on_token(clean)
+
     submitted = time.perf_counter()
-    generation = engine.chat(conversation_id, fitted.messages, sampling, on_token=on_token)
+    generation = engine.chat(conversation_id, fitted.messages, sampling,
+                             on_token=stream if on_token is not None else None)
     cancel.bind(generation)
     completion = generation.result()
+    if on_token is not None and (rest := markers.flush()):
+        on_token(rest)
     text, sources = finish_answer(completion.text, passages)
     t = completion.timings
     base.text, base.sources, base.finish_reason = text, sources, completion.finish_reason

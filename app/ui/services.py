@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from app.core import paths, rag
-from app.core.citations import MarkerFilter
 from app.core.registry import ModelInfo, Registry
 from app.core.settings import Settings
 
@@ -326,20 +325,13 @@ class Services:
         history = turns[:-1]
         manager = self.library_manager()
         names = list(conversation.libraries)
-        markers = MarkerFilter()
-
-        def stream(piece: str) -> None:
-            clean = markers.feed(piece)
-            if clean:
-                on_token(clean)
 
         def run(cancel):
             libraries = [lib for lib in (manager.find(n) for n in names) if lib is not None]
             retriever = rag.Retriever(self.embedder, self.shards().borrow)
             result = rag.answer(self.engine, retriever, conversation.id, history, question, libraries, sampling,
                                 base_prompt=self.settings.get("chat.system_prompt"),
-                                top_k=self.settings.get("retrieval.top_k"), on_token=stream, cancel=cancel,
-                                on_passages=markers.limit,
+                                top_k=self.settings.get("retrieval.top_k"), on_token=on_token, cancel=cancel,
                                 passage_tokens=self.settings.get("retrieval.passage_tokens"))
             missing = [n for n in names if manager.find(n) is None]
             if missing:
