@@ -3,6 +3,7 @@ remove, and the files that could not be read, in plain words with their path."""
 from __future__ import annotations
 
 import html
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (
 from . import tasks
 from .errors import show_error
 from .services import Services
+
+log = logging.getLogger(__name__)
 
 
 def eta_words(seconds: float | None) -> str:
@@ -116,7 +119,8 @@ class LibrariesView(QWidget):
         self.running: dict[str, tasks.Task] = {}
         self.paused: set[str] = set()
         self.failures: dict[str, list[dict]] = {}
-        self.watcher = None  # app.core.watcher.FolderWatcher once watch_folders() runs
+        self.watcher = None  # app.core.watcher.FolderWatcher once watch_folders() has started it
+        self._watch_wanted = False
         self.watch_debounce = 2.0  # seconds of quiet after the last change before re-indexing
         self._watched: dict[str, tuple[str, ...]] = {}
         self._resync: set[str] = set()  # changed while indexing: index again when that run ends
@@ -195,17 +199,30 @@ class LibrariesView(QWidget):
     def watch_folders(self) -> None:
         """Keeps every library current while the window is open: a change in one of its folders
         re-indexes it (debounced; the incremental sync touches only what changed)."""
-        if self.unavailable or self.watcher is not None:
+        if self.unavailable or self.watcher is not None or self._watch_wanted:
             return
-        from app.core.watcher import FolderWatcher
-
+        self._watch_wanted = True
         self._changes = _Changes(self)
         self._changes.changed.connect(self._folder_changed, Qt.ConnectionType.QueuedConnection)
-        self.watcher = FolderWatcher(self._changes.changed.emit, debounce=self.watch_debounce)
-        self.watcher.start()
-        self._rewatch(self.services.libraries())
+
+        def start():  # importing watchdog and starting its threads: off the UI thread
+            from app.core.watcher import FolderWatcher
+
+            watcher = FolderWatcher(self._changes.changed.emit, debounce=self.watch_debounce)
+            watcher.start()
+            return watcher
+
+        def started(watcher) -> None:
+            if not self._watch_wanted:  # the window closed meanwhile
+                watcher.stop()
+                return
+            self.watcher = watcher
+            self._rewatch(self.services.libraries())
+
+        tasks.run_in_background(start, on_success=started, on_failure=lambda exc: log.warning("watching: %s", exc))
 
     def stop_watching(self) -> None:
+        self._watch_wanted = False
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
