@@ -57,8 +57,10 @@ def launch(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Strongroom")
     app.setApplicationDisplayName("Strongroom")
 
-    from . import tasks, theme
+    from . import tasks, theme, ui_thread_gc
     from .single_instance import InstanceServer, notify_running
+
+    ui_thread_gc.install(app)
 
     if notify_running():
         print("strongroom: already running; the open window was brought forward.", file=sys.stderr)

@@ -5,9 +5,9 @@ import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
 
-from . import tasks
+from . import tasks, ui_thread_gc
 from .chat_controller import ChatController
 from .chat_view import ChatView
 from .errors import error_dialog, show_error
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     def __init__(self, services: Services | None = None, warm_up: bool = True, auto_load: bool = True) -> None:
         super().__init__()
+        # Worker threads start below: from here on, cycles holding Qt objects are collected on this thread.
+        ui_thread_gc.install(QApplication.instance())
         self.setWindowTitle("Strongroom")
         self.setAccessibleName("Strongroom")
         self.resize(1280, 820)

@@ -1,0 +1,48 @@
+"""Cycles are collected on the UI thread, never on the worker thread that happened to allocate."""
+import gc
+import threading
+
+from app.ui import ui_thread_gc
+
+
+class Cycle:
+    """Refers to itself, so only the cycle collector frees it; records the thread that did."""
+
+    def __init__(self, seen: list):
+        self.me = self
+        self.seen = seen
+
+    def __del__(self):
+        self.seen.append(threading.current_thread() is threading.main_thread())
+
+
+def _garbage_then_worker_allocates(seen: list) -> list:
+    gc.collect()  # counts start from zero, so no collection happens while the cycles are made
+    for _ in range(50):
+        Cycle(seen)
+    keep = []
+    worker = threading.Thread(target=lambda: keep.extend([] for _ in range(20000)))
+    worker.start()
+    worker.join()
+    return keep  # alive, so the allocation count stays over the collector's threshold
+
+
+def test_worker_allocations_never_collect_and_the_ui_thread_does(qapp, qtbot):
+    collector = ui_thread_gc.install(qapp)
+    assert not gc.isenabled()
+    seen: list[bool] = []
+    kept = _garbage_then_worker_allocates(seen)
+    assert seen == [], "the worker thread ran the collector"
+    qtbot.waitUntil(lambda: len(seen) == 50, timeout=3000)  # the timer's collection, on this thread
+    assert all(seen)
+    del kept
+    assert ui_thread_gc.install(qapp) is collector  # one per application
+
+
+def test_without_it_the_worker_collects(qapp):
+    """The hazard is real: with the interpreter's own collection, the worker frees the cycles."""
+    ui_thread_gc.install(qapp).stop()
+    assert gc.isenabled()
+    seen: list[bool] = []
+    _garbage_then_worker_allocates(seen)
+    assert seen and not any(seen)
