@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
     def _catch_up_libraries(self) -> None:
         """After start-up: the libraries IT lists in policy exist, and every library is brought up to
         date with what changed while Strongroom was closed."""
+        ui_thread_gc.install(QApplication.instance()).freeze()  # torch and the embedder are in: see ui_thread_gc
+
         def ensure() -> list:
             return self.services.ensure_default_libraries()
 

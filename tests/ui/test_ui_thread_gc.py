@@ -46,3 +46,16 @@ def test_without_it_the_worker_collects(qapp):
     seen: list[bool] = []
     _garbage_then_worker_allocates(seen)
     assert seen and not any(seen)
+
+
+def test_frozen_start_up_objects_stay_out_of_scans_and_new_garbage_is_still_collected(qapp, qtbot):
+    collector = ui_thread_gc.install(qapp)
+    collector.freeze()
+    assert gc.get_freeze_count() > 10000  # the modules, Qt and the test session itself
+    seen: list[bool] = []
+    kept = _garbage_then_worker_allocates(seen)
+    qtbot.waitUntil(lambda: len(seen) == 50, timeout=3000)
+    assert all(seen)
+    del kept
+    collector.stop()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
