@@ -64,6 +64,7 @@ class UiThreadCollector(QObject):
         gc.collect()
         if self.was_enabled:
             gc.enable()
+        self.setParent(None)  # off the application: a later install() starts a fresh collector
 
 
 def install(app: QCoreApplication) -> UiThreadCollector:

@@ -16,5 +16,4 @@ def _drain_background_tasks(qapp):
     assert tasks.wait_all(120000), "a background task did not finish"
     qapp.processEvents()
     collector.stop()  # the test's garbage is collected here, on the UI thread
-    collector.setParent(None)  # gone with this reference; the next test installs its own
     assert gc.isenabled()

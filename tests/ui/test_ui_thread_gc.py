@@ -59,3 +59,25 @@ def test_frozen_start_up_objects_stay_out_of_scans_and_new_garbage_is_still_coll
     del kept
     collector.stop()
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_the_ui_thread_probe_counts_native_frees_by_the_collector_not_closed_leftovers(qapp):
+    from llama_cpp import _internals
+
+    from tests.ui.ui_thread_probe import UiThreadProbe
+
+    closed, still_open = _internals.LlamaSampler(), _internals.LlamaSampler()
+    closed.close()  # as the engine closes its sampler after each answer, on its own thread
+    # Cycles keep both alive until the collector runs (an exception's traceback holding the engine's
+    # frame does this in the app); an open LlamaSampler is a cycle by itself (its ExitStack closures).
+    cycle = [closed]
+    cycle.append(cycle)
+    del closed, cycle
+    collector = ui_thread_gc.install(qapp)
+    with UiThreadProbe() as probe:
+        collector.stop()
+    assert probe.calls == []
+    with UiThreadProbe() as probe:
+        del still_open
+        ui_thread_gc.install(qapp).stop()
+    assert any("free_sampler" in call for call in probe.calls), probe.calls

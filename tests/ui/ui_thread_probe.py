@@ -20,6 +20,7 @@ APP = Path(app.__file__).resolve().parent
 # thread, and the library list is a small JSON file and a read-only SQLite count.
 SLOW_APP_MODULES = [APP / "core" / name for name in (
     "llama_runtime.py", "store.py", "sync.py", "embedder.py", "ingest")]
+COLLECTOR = str(APP / "ui" / "ui_thread_gc.py")
 SLOW_PACKAGES = ("llama_cpp", "qdrant_edge", "qdrant_client", "sentence_transformers", "torch",
                  "transformers", "pypdfium2", "docx", "odf", "striprtf")
 
@@ -53,6 +54,11 @@ class UiThreadProbe:
             return  # only the first step into slow code counts
         if caller is not None and caller.f_code.co_filename.startswith("<frozen importlib"):
             return  # an import hook a library installed (sentence-transformers): it runs for every import
+        if frame.f_code.co_name == "__del__" and caller is not None and caller.f_code.co_filename == COLLECTOR:
+            # The UI-thread collector (app/ui/ui_thread_gc.py) freeing an object its owner already
+            # closed (a sampler, a context) only runs Python; freeing a native resource still open
+            # enters slow code again through contextlib's ExitStack and is counted there.
+            return
 
         where = f"{caller.f_code.co_filename}:{caller.f_lineno}" if caller else "?"
         self.calls.append(f"{filename}:{frame.f_code.co_name} (called from {where})")
