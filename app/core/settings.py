@@ -7,6 +7,7 @@ A broken user file never stops the app: it is kept as settings.toml.bak and the 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import tomllib
 from dataclasses import dataclass, field
@@ -112,10 +113,13 @@ class SettingInvalid(ValueError):
     pass
 
 
+# get_type_hints evaluates every annotation string each call (~2 ms per setting read): once is enough.
+@functools.cache
 def _sections() -> dict[str, type]:
     return {f.name: get_type_hints(SettingsData)[f.name] for f in dataclasses.fields(SettingsData)}
 
 
+@functools.cache
 def _fields(section_type: type) -> dict[str, type]:
     return {f.name: get_type_hints(section_type)[f.name] for f in dataclasses.fields(section_type)}
 
