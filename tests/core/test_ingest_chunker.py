@@ -122,3 +122,32 @@ def test_large_single_line_file_parses_and_chunks(tmp_path, tokenizer):
     assert chunks[-1].char_end == len(text)
     sample = chunks[:: len(chunks) // 50]
     assert max(tokens(tokenizer, c.text) for c in sample) <= 200
+
+
+def test_tokenizer_is_loaded_once_per_folder(demo_embedding_dir, tokenizer):
+    assert load_tokenizer(demo_embedding_dir) is tokenizer
+    assert load_tokenizer(Path(str(demo_embedding_dir) + "/")) is tokenizer
+
+
+def test_a_tokenizer_that_does_not_split_on_whitespace_still_chunks_every_character():
+    """A Metaspace (SentencePiece-style) tokenizer: the chunker recounts instead of trusting offsets."""
+    import tokenizers
+    from tokenizers import models, pre_tokenizers, trainers
+
+    from app.core.ingest.chunker import _splits_on_whitespace
+
+    text = " ".join(f"Clause {i} obliges the lessee to keep the premises in good repair." for i in range(120))
+    spm = tokenizers.Tokenizer(models.Unigram())
+    spm.pre_tokenizer = pre_tokenizers.Metaspace()
+    spm.train_from_iterator([text], trainers.UnigramTrainer(vocab_size=60, show_progress=False))
+    assert not _splits_on_whitespace(spm)
+    doc = doc_of(text)
+    chunks = chunk_document(doc, spm, max_tokens=50, overlap=10)
+    assert len(chunks) > 10
+    check_invariants(doc, chunks, spm, 50)
+
+
+def test_the_embedding_tokenizer_splits_on_whitespace(tokenizer):
+    from app.core.ingest.chunker import _splits_on_whitespace
+
+    assert _splits_on_whitespace(tokenizer)
