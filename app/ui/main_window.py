@@ -34,6 +34,7 @@ class MainWindow(QMainWindow):
         self.models: list = []
         self.auto_load = auto_load
         self.loading_model = False
+        self.ready = False  # True once start-up work (imports, the embedding model) is done
 
         # -- layout: sidebar | pages | sources ------------------------------------------
         self.sidebar = Sidebar()
@@ -109,7 +110,11 @@ class MainWindow(QMainWindow):
         self.libraries_view.watch_folders()
         if warm_up:
             tasks.run_in_background(Services.warm_up, on_success=lambda _r: self._catch_up_libraries(),
-                                    on_failure=lambda exc: log.warning("warm-up: %s", exc))
+                                    on_failure=self._warm_up_failed)
+
+    def _warm_up_failed(self, exc: BaseException) -> None:
+        log.warning("warm-up: %s", exc)
+        ui_thread_gc.install(QApplication.instance()).freeze()
 
     def _catch_up_libraries(self) -> None:
         """After start-up: the libraries IT lists in policy exist, and every library is brought up to
@@ -117,9 +122,11 @@ class MainWindow(QMainWindow):
         ui_thread_gc.install(QApplication.instance()).freeze()  # torch and the embedder are in: see ui_thread_gc
 
         def ensure() -> list:
+            self.services.preload_embedder()
             return self.services.ensure_default_libraries()
 
         def done(_added) -> None:
+            self.ready = True
             self.libraries_view.reload()
             self.libraries_view.sync_all()
 

@@ -225,7 +225,14 @@ class Services:
         self._shards = None
 
     # start-up -----------------------------------------------------------------------
-    WARM_UP = {"chat": ("app.core.engine", "llama_cpp", "jinja2"), "documents": ("torch", "sentence_transformers")}
+    WARM_UP = {
+        "chat": ("app.core.engine", "llama_cpp", "jinja2"),
+        "documents": ("torch", "sentence_transformers", "tokenizers", "qdrant_edge", "app.core.sync",
+                      "app.core.ingest.email_message", "app.core.ingest.odt", "app.core.ingest.pdf",
+                      "app.core.ingest.rtf", "app.core.ingest.text", "app.core.ingest.webpage",
+                      "app.core.ingest.word", "pypdfium2", "docx", "bs4", "odf.opendocument",
+                      "striprtf.striprtf", "charset_normalizer", "email.policy"),
+    }
 
     @staticmethod
     def warm_up(parts: tuple[str, ...] = ("chat", "documents")) -> None:
@@ -393,6 +400,18 @@ class Services:
 
     def library_stats(self, lib):
         return self.library_manager().stats(lib)
+
+    def preload_embedder(self) -> None:
+        """Loads the embedding model ahead of the first question or indexing run (call from a worker).
+        Loading imports parts of transformers and holds the interpreter lock in stretches; done at
+        start-up it neither delays the first answer nor stalls the window while a folder indexes."""
+        from app.core.ingest import load_tokenizer
+
+        try:
+            self.embedder.load()
+            load_tokenizer(self.embedder.folder)  # the chunker's copy, kept for every sync
+        except Exception as exc:  # noqa: BLE001 - indexing reports the same failure when it needs the model
+            log.warning("embedding model not loaded ahead: %s", exc)
 
     @property
     def embedder(self):

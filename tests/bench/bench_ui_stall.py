@@ -61,11 +61,11 @@ def main(argv=None) -> int:
         services = Services()
         for key, value in (("model.n_ctx", 2048), ("sampling.max_tokens", 96), ("sampling.seed", 1)):
             services.settings.set(key, value)
-        Services.warm_up()  # the window does this at start-up, before the user can act
         phases = {}
-        window = MainWindow(services, warm_up=False, auto_load=False)
+        window = MainWindow(services, warm_up=True, auto_load=False)
         window.show()
-        app.processEvents()
+        # What the window does at start-up, before the user can act: imports, the embedding model.
+        wait(app, lambda: window.ready, 300)
 
         with Heartbeat() as beat:
             window.load_model(services.default_model(services.scan_models()))
