@@ -114,23 +114,26 @@ class MainWindow(QMainWindow):
 
     def _warm_up_failed(self, exc: BaseException) -> None:
         log.warning("warm-up: %s", exc)
-        ui_thread_gc.install(QApplication.instance()).freeze()
+        self._start_up_done()
 
     def _catch_up_libraries(self) -> None:
-        """After start-up: the libraries IT lists in policy exist, and every library is brought up to
-        date with what changed while Strongroom was closed."""
-        ui_thread_gc.install(QApplication.instance()).freeze()  # torch and the embedder are in: see ui_thread_gc
-
-        def ensure() -> list:
+        """After start-up: the embedding model is loaded, the libraries IT lists in policy exist, and
+        every library is brought up to date with what changed while Strongroom was closed."""
+        def prepare() -> list:
             self.services.preload_embedder()
             return self.services.ensure_default_libraries()
 
         def done(_added) -> None:
-            self.ready = True
             self.libraries_view.reload()
             self.libraries_view.sync_all()
 
-        tasks.run_in_background(ensure, on_success=done, on_failure=lambda exc: log.warning("libraries: %s", exc))
+        tasks.run_in_background(prepare, on_success=done, on_failure=lambda exc: log.warning("libraries: %s", exc),
+                                on_finished=self._start_up_done)
+
+    def _start_up_done(self) -> None:
+        # Imports and the embedding model are in for good: see ui_thread_gc.
+        ui_thread_gc.install(QApplication.instance()).freeze()
+        self.ready = True
 
     # -- menus and shortcuts ---------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
