@@ -95,7 +95,7 @@ def settle(app, seconds: float = 0.4) -> None:
 def capture(out: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
-    from app.core.guard import install, offline_environment
+    from app.core.privacy.guard import install, offline_environment
 
     offline_environment()
     install()

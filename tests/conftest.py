@@ -10,7 +10,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.core import guard, paths  # noqa: E402
+from app.core.privacy import guard
+
+from app.core.foundation import paths  # noqa: E402
 
 guard.offline_environment()
 guard.install()

@@ -15,7 +15,7 @@ def core_modules() -> list[str]:
 
 def test_core_imports_without_qt():
     modules = core_modules()
-    assert "app.core.settings" in modules and "app.core.registry" in modules
+    assert "app.core.foundation.settings" in modules and "app.core.models.registry" in modules
     script = (
         "import sys, importlib\n"
         "class Block:\n"

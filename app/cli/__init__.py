@@ -9,7 +9,7 @@ import importlib
 import json
 import sys
 
-from app.core import guard
+from app.core.privacy import guard
 
 COMMAND_MODULES = ("models", "doctor", "ask", "chat", "history", "library", "index", "search")
 
@@ -36,12 +36,12 @@ def fail(message: str, code: int = 1) -> int:
 def main(argv: list[str] | None = None) -> int:
     guard.offline_environment()
     guard.install()
-    from app.core import logs
+    from app.core.foundation import logs
 
     logs.setup()
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["_optimize-shard"]:  # internal: app.core.shard_optimize, run as a child process
-        from app.core import shard_optimize
+    if argv[:1] == ["_optimize-shard"]:  # internal: app.core.index.shard_optimize, run as a child process
+        from app.core.index import shard_optimize
 
         return shard_optimize.main(argv[1:])
     if not argv:

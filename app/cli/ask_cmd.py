@@ -9,8 +9,8 @@ from app.cli import fail, print_json
 from app.cli.history_access import HistoryUnavailable, open_cli_history, title_for
 from app.cli.engine_session import SessionError, add_sampling_arguments, open_engine, sampling_from
 from app.cli.library_sources import Sources, add_library_arguments, print_sources, stream_grounded
-from app.core.engine import Completion, ContextTooSmall, Engine
-from app.core.settings import Settings
+from app.core.engine.local_engine import Completion, ContextTooSmall, Engine
+from app.core.foundation.settings import Settings
 
 
 def register(sub) -> None:

@@ -12,8 +12,8 @@ from contextlib import ExitStack
 from app.cli import fail
 from app.cli.engine_session import SessionError, add_sampling_arguments, open_engine, sampling_from
 from app.cli.library_sources import Sources, add_library_arguments, print_sources, stream_grounded
-from app.core.engine import ContextTooSmall
-from app.core.settings import Settings
+from app.core.engine.local_engine import ContextTooSmall
+from app.core.foundation.settings import Settings
 
 HELP = "Type a question. /reset starts over, /quit leaves. Ctrl-C stops an answer."
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.cli import print_json
-from app.core.doctor import report
+from app.core.diagnostics.doctor import report
 
 
 def register(sub) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 
-from app.core.engine import Engine, EngineError, LoadedModel, SamplingParams
-from app.core.registry import Registry
-from app.core.settings import Settings
+from app.core.engine.local_engine import Engine, EngineError, LoadedModel, SamplingParams
+from app.core.models.registry import Registry
+from app.core.foundation.settings import Settings
 
 
 class SessionError(Exception):

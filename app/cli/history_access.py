@@ -4,9 +4,9 @@ from __future__ import annotations
 import getpass
 import sys
 
-from app.core.history import History, HistoryError
-from app.core.instance import AlreadyRunning
-from app.core.keystore import KeyStore, KeyStoreError
+from app.core.history.conversations import History, HistoryError
+from app.core.foundation.instance import AlreadyRunning
+from app.core.privacy.keystore import KeyStore, KeyStoreError
 
 
 class HistoryUnavailable(Exception):

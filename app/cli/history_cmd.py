@@ -7,9 +7,9 @@ from pathlib import Path
 
 from app.cli import fail, print_json
 from app.cli.history_access import HistoryUnavailable, open_cli_history
-from app.core.export import ExportError, export_conversation
-from app.core.history import HistoryError
-from app.core.settings import Settings
+from app.core.history.export import ExportError, export_conversation
+from app.core.history.conversations import HistoryError
+from app.core.foundation.settings import Settings
 
 
 def register(sub) -> None:

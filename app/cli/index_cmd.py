@@ -6,10 +6,10 @@ import sys
 import threading
 
 from app.cli import fail, print_json
-from app.core.embedder import Embedder, EmbedderError
-from app.core.library import LibraryError, LibraryManager
-from app.core.store import StoreError, StoreInUse
-from app.core.sync import SyncProgress, sync_library
+from app.core.index.embedder import Embedder, EmbedderError
+from app.core.library.libraries import LibraryError, LibraryManager
+from app.core.index.store import StoreError, StoreInUse
+from app.core.library.sync import SyncProgress, sync_library
 
 
 def register(sub) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from app.cli import fail, print_json
-from app.core.library import LibraryError, LibraryManager
+from app.core.library.libraries import LibraryError, LibraryManager
 
 
 def register(sub) -> None:

@@ -26,9 +26,9 @@ class Sources:
     indexed is reported without waiting for the model."""
 
     def __init__(self, settings, args):
-        from app.core.embedder import Embedder, EmbedderError
-        from app.core.library import LibraryError, LibraryManager
-        from app.core.store import SearchFilter
+        from app.core.index.embedder import Embedder, EmbedderError
+        from app.core.library.libraries import LibraryError, LibraryManager
+        from app.core.index.store import SearchFilter
 
         try:
             manager = LibraryManager()
@@ -54,8 +54,8 @@ class Sources:
         self._open: dict[str, object] = {}
 
     def __enter__(self):
-        from app.core.store import StoreError
-        from app.core.sync import open_library_store
+        from app.core.index.store import StoreError
+        from app.core.library.sync import open_library_store
 
         try:
             for lib in self.libraries:
@@ -72,7 +72,7 @@ class Sources:
         self._stores.close()
 
     def retriever(self):
-        from app.core.rag import Retriever
+        from app.core.answers.rag import Retriever
 
         return Retriever(self.embedder, lambda lib: nullcontext(self._open[lib.id]))
 
@@ -89,7 +89,7 @@ def print_sources(sources: list[dict]) -> None:
 def stream_grounded(engine, settings, args, sources: Sources, conversation_id: str, history: list[dict],
                     question: str, stream: Callable[[str], None] | None):
     """One answer from the libraries, its cleaned text streamed to `stream`."""
-    from app.core import rag
+    from app.core.answers import rag
 
     cancel = rag.Cancel()
     try:

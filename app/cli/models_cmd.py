@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 
 from app.cli import fail, print_json
-from app.core.registry import Registry
-from app.core.settings import Settings
+from app.core.models.registry import Registry
+from app.core.foundation.settings import Settings
 
 
 def register(sub) -> None:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from app.cli import fail, print_json
-from app.core.embedder import Embedder, EmbedderError
-from app.core.library import LibraryError, LibraryManager
-from app.core.store import StoreError, StoreInUse
-from app.core.sync import open_library_store
+from app.core.index.embedder import Embedder, EmbedderError
+from app.core.library.libraries import LibraryError, LibraryManager
+from app.core.index.store import StoreError, StoreInUse
+from app.core.library.sync import open_library_store
 
 EXCERPT_CHARS = 300
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QTextBrowser, QToolButton, QVBoxLayout, QWidget,
 )
 
-from app.core.citations import footnotes
+from app.core.answers.citations import footnotes
 
 from . import markdown_render
 from .services import Message

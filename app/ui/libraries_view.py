@@ -119,7 +119,7 @@ class LibrariesView(QWidget):
         self.running: dict[str, tasks.Task] = {}
         self.paused: set[str] = set()
         self.failures: dict[str, list[dict]] = {}
-        self.watcher = None  # app.core.watcher.FolderWatcher once watch_folders() has started it
+        self.watcher = None  # app.core.library.watcher.FolderWatcher once watch_folders() has started it
         self._watch_wanted = False
         self.watch_debounce = 2.0  # seconds of quiet after the last change before re-indexing
         self._watched: dict[str, tuple[str, ...]] = {}
@@ -206,7 +206,7 @@ class LibrariesView(QWidget):
         self._changes.changed.connect(self._folder_changed, Qt.ConnectionType.QueuedConnection)
 
         def start():  # importing watchdog and starting its threads: off the UI thread
-            from app.core.watcher import FolderWatcher
+            from app.core.library.watcher import FolderWatcher
 
             watcher = FolderWatcher(self._changes.changed.emit, debounce=self.watch_debounce)
             watcher.start()

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import (
     QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
-from app.core import paths
-from app.core.model_import import import_model_file
-from app.core.registry import CORRUPT, INCOMPLETE, MISMATCH, UNVERIFIED, VERIFIED, ModelInfo
+from app.core.foundation import paths
+from app.core.models.model_import import import_model_file
+from app.core.models.registry import CORRUPT, INCOMPLETE, MISMATCH, UNVERIFIED, VERIFIED, ModelInfo
 
 from . import tasks
 from .errors import show_error

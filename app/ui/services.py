@@ -17,9 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Protocol
 
-from app.core import paths, rag
-from app.core.registry import ModelInfo, Registry
-from app.core.settings import Settings
+from app.core.foundation import paths
+
+from app.core.answers import rag
+from app.core.models.registry import ModelInfo, Registry
+from app.core.foundation.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ class SessionConversations:
 
 
 class HistoryConversations:
-    """The encrypted history (app.core.history) in the shapes above."""
+    """The encrypted history (app.core.history.conversations) in the shapes above."""
 
     persistent = True
 
@@ -168,7 +170,7 @@ class Generation(Protocol):
 
 
 class EngineGeneration:
-    """Adapts app.core.engine.Generation to an Answer."""
+    """Adapts app.core.engine.local_engine.Generation to an Answer."""
 
     def __init__(self, generation) -> None:
         self._generation = generation
@@ -226,11 +228,11 @@ class Services:
 
     # start-up -----------------------------------------------------------------------
     WARM_UP = {
-        "chat": ("app.core.engine", "llama_cpp", "jinja2"),
-        "documents": ("torch", "sentence_transformers", "tokenizers", "qdrant_edge", "app.core.sync",
-                      "app.core.ingest.email_message", "app.core.ingest.odt", "app.core.ingest.pdf",
-                      "app.core.ingest.rtf", "app.core.ingest.text", "app.core.ingest.webpage",
-                      "app.core.ingest.word", "pypdfium2", "docx", "bs4", "odf.opendocument",
+        "chat": ("app.core.engine.local_engine", "llama_cpp", "jinja2"),
+        "documents": ("torch", "sentence_transformers", "tokenizers", "qdrant_edge", "app.core.library.sync",
+                      "app.core.library.ingest.email_message", "app.core.library.ingest.odt", "app.core.library.ingest.pdf",
+                      "app.core.library.ingest.rtf", "app.core.library.ingest.text", "app.core.library.ingest.webpage",
+                      "app.core.library.ingest.word", "pypdfium2", "docx", "bs4", "odf.opendocument",
                       "striprtf.striprtf", "charset_normalizer", "email.policy"),
     }
 
@@ -242,7 +244,7 @@ class Services:
         thread can avoid; doing it once, right after the window opens and before any question or
         indexing, keeps those stalls out of the user's work. Call from a worker.
         """
-        from app.core.guard import offline_environment
+        from app.core.privacy.guard import offline_environment
 
         offline_environment()
         for module in (m for part in parts for m in Services.WARM_UP[part]):
@@ -257,7 +259,7 @@ class Services:
         if not self.settings.get("history.enabled"):
             self.history_notice = "History is switched off: conversations are kept only until you close Strongroom."
             return
-        from app.core.history import open_history
+        from app.core.history.conversations import open_history
 
         try:
             history = open_history(passphrase_provider, self.settings.get("history.retention_days"))
@@ -290,7 +292,7 @@ class Services:
     @property
     def engine(self):
         if self._engine is None:
-            from app.core.engine import Engine
+            from app.core.engine.local_engine import Engine
 
             self._engine = Engine(self.registry)
         return self._engine
@@ -316,7 +318,7 @@ class Services:
         """Answers the conversation's last user message; on_token is called on the engine's thread."""
         if self.loaded_model() is None:
             raise Unavailable("No model is loaded. Open Models and load one.")
-        from app.core.engine import SamplingParams
+        from app.core.engine.local_engine import SamplingParams
 
         sampling = SamplingParams.from_settings(self.settings)
         turns = [{"role": m.role, "content": m.text} for m in conversation.messages if m.text and not m.error]
@@ -327,7 +329,7 @@ class Services:
         return EngineGeneration(generation)
 
     def _start_grounded(self, conversation: Conversation, turns: list[dict], sampling, on_token) -> Generation:
-        """An answer from the conversation's libraries, with numbered sources (app.core.rag)."""
+        """An answer from the conversation's libraries, with numbered sources (app.core.answers.rag)."""
         question = turns[-1]["content"] if turns and turns[-1]["role"] == "user" else ""
         history = turns[:-1]
         manager = self.library_manager()
@@ -349,9 +351,9 @@ class Services:
 
     # libraries ----------------------------------------------------------------------
     def library_manager(self):
-        """app.core.library.LibraryManager, or None when this build has no libraries."""
+        """app.core.library.libraries.LibraryManager, or None when this build has no libraries."""
         if self._library_manager is None:
-            module = _optional("app.core.library")
+            module = _optional("app.core.library.libraries")
             if module is None or not hasattr(module, "LibraryManager"):
                 return None
             self._library_manager = module.LibraryManager()
@@ -405,7 +407,7 @@ class Services:
         """Loads the embedding model ahead of the first question or indexing run (call from a worker).
         Loading imports parts of transformers and holds the interpreter lock in stretches; done at
         start-up it neither delays the first answer nor stalls the window while a folder indexes."""
-        from app.core.ingest import load_tokenizer
+        from app.core.library.ingest import load_tokenizer
 
         try:
             self.embedder.load()
@@ -416,7 +418,7 @@ class Services:
     @property
     def embedder(self):
         if self._embedder is None:
-            from app.core.embedder import Embedder
+            from app.core.index.embedder import Embedder
 
             self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
@@ -424,14 +426,14 @@ class Services:
     def shards(self):
         """The window's one owner of every open library shard, shared by indexing and answering."""
         if self._shards is None:
-            from app.core.shards import ShardPool
+            from app.core.index.shard_pool import ShardPool
 
             self._shards = ShardPool(self.embedder.dimensions)
         return self._shards
 
     def sync_library(self, lib, progress=None, cancel=None):
         """Brings one library's index up to date (blocking: call from a worker)."""
-        from app.core.sync import sync_library
+        from app.core.library.sync import sync_library
 
         store = None
         if lib.embedding_model and lib.embedding_model != self.embedder.id:

@@ -1,4 +1,4 @@
-"""Settings, built from app.core.settings. Values set by IT policy are shown locked, with the reason."""
+"""Settings, built from app.core.foundation.settings. Values set by IT policy are shown locked, with the reason."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from app.core.settings import SettingInvalid, SettingLocked, Settings
+from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
 
 from . import theme
 from .errors import error_dialog

@@ -27,15 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.core import guard  # noqa: E402
+from app.core.privacy import guard  # noqa: E402
 
 guard.offline_environment()
 guard.install()
 # llama.cpp logs each aborted decode as an error; expected here, so kept off the terminal.
 logging.getLogger().addHandler(logging.NullHandler())
 
-from app.core.engine import Engine, SamplingParams, physical_cores  # noqa: E402
-from app.core.registry import Registry  # noqa: E402
+from app.core.engine.local_engine import Engine, SamplingParams, physical_cores  # noqa: E402
+from app.core.models.registry import Registry  # noqa: E402
 
 SYSTEM = "You are a careful assistant for a law firm. Answer accurately."
 STORY = "Write a long, detailed story about a lawyer who finds a hidden clause in an old contract."
@@ -194,7 +194,7 @@ def bench_mistral_shape(threads: int, as_json: bool) -> int:
     import os
     import tempfile
 
-    from app.core import paths
+    from app.core.foundation import paths
     from tests.bench import mistral_shape
 
     with tempfile.TemporaryDirectory(prefix="strongroom-mistral-shape-") as tmp:

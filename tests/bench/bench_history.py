@@ -37,12 +37,12 @@ def main() -> int:
         os.environ["STRONGROOM_HOME"] = home
         os.environ["STRONGROOM_PASSPHRASE"] = "benchmark passphrase"
         os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-        from app.core import guard
+        from app.core.privacy import guard
 
         guard.offline_environment()
         guard.install()
-        from app.core.history import History
-        from app.core.keystore import KeyStore
+        from app.core.history.conversations import History
+        from app.core.privacy.keystore import KeyStore
 
         text = "The lessee shall give ninety days' written notice before the renewal date. " * 8
         sources = [{"library": "Leases", "file": f"/docs/lease-{i}.pdf", "page": i, "excerpt": text[:300],

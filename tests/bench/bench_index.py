@@ -28,18 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.core import guard  # noqa: E402
+from app.core.privacy import guard  # noqa: E402
 
 guard.offline_environment()
 guard.install()
 
 import numpy as np  # noqa: E402
 
-from app.core import ingest  # noqa: E402
-from app.core.embedder import Embedder  # noqa: E402
-from app.core.library import LibraryManager  # noqa: E402
-from app.core.store import ChunkPoint, EdgeStore, folder_chain  # noqa: E402
-from app.core.sync import EMBED_BATCH, open_library_store, sync_library  # noqa: E402
+from app.core.library import ingest  # noqa: E402
+from app.core.index.embedder import Embedder  # noqa: E402
+from app.core.library.libraries import LibraryManager  # noqa: E402
+from app.core.index.store import ChunkPoint, EdgeStore, folder_chain  # noqa: E402
+from app.core.library.sync import EMBED_BATCH, open_library_store, sync_library  # noqa: E402
 
 SOURCES = [Path("/usr/share/doc"), Path("/usr/share/common-licenses"), Path("/usr/share/man"),
            Path(sys.prefix) / "lib", Path("/usr/lib/python3"), Path("/usr/share")]

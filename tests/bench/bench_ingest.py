@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from app.core import guard, paths
+from app.core.privacy import guard
+from app.core.foundation import paths
 guard.offline_environment()
-from app.core.ingest import chunk_document, load_tokenizer, parse_file
+from app.core.library.ingest import chunk_document, load_tokenizer, parse_file
 path = Path(sys.argv[1])
 tokenizer = load_tokenizer(paths.demo_embedding_dir())
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

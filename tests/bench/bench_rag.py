@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.core import guard  # noqa: E402
+from app.core.privacy import guard  # noqa: E402
 
 guard.offline_environment()
 guard.install()
@@ -43,7 +43,7 @@ def fill(store, target: int, dims: int) -> int:
     rng = np.random.default_rng(7)
     words = ("agreement tenant landlord invoice warranty indemnity liability termination notice payment court "
              "appeal evidence witness contract clause party breach remedy damages statute").split()
-    from app.core.store import ChunkPoint, folder_chain
+    from app.core.index.store import ChunkPoint, folder_chain
 
     added = 0
     while (have := store.count()) < target:
@@ -73,13 +73,13 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="strongroom-rag-") as tmp:
         os.environ["STRONGROOM_HOME"] = str(Path(tmp) / "home")
-        from app.core import rag
-        from app.core.embedder import Embedder
-        from app.core.engine import Engine, SamplingParams
-        from app.core.library import LibraryManager
-        from app.core.registry import Registry
-        from app.core.settings import Settings
-        from app.core.sync import open_library_store, sync_library
+        from app.core.answers import rag
+        from app.core.index.embedder import Embedder
+        from app.core.engine.local_engine import Engine, SamplingParams
+        from app.core.library.libraries import LibraryManager
+        from app.core.models.registry import Registry
+        from app.core.foundation.settings import Settings
+        from app.core.library.sync import open_library_store, sync_library
         from tests.eval.evalset import CORPUS, load_questions
 
         embedder = Embedder.from_settings()

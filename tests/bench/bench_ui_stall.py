@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.core import guard  # noqa: E402
+from app.core.privacy import guard  # noqa: E402
 
 guard.offline_environment()
 guard.install()

@@ -77,7 +77,7 @@ def write(out: Path, source: Path, layers: int = 1, seed: int = 0) -> Path:
 
 
 def main() -> int:
-    from app.core import paths
+    from app.core.foundation import paths
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.library import LibraryManager
-from app.core.store import EdgeStore
+from app.core.library.libraries import LibraryManager
+from app.core.index.store import EdgeStore
 from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow

@@ -1,5 +1,5 @@
 """The whole flow in one process, meant to run under `unshare -n`: open the window, index a folder,
-answer a question from it. Prints JSON with what the network guard saw (tests/core/test_guard.py).
+answer a question from it. Prints JSON with what the network guard saw (tests/core/privacy/test_guard.py).
 
     unshare -n .venv/bin/python tests/core/airgap_flow.py FOLDER
 """
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.core import guard  # noqa: E402
+from app.core.privacy import guard  # noqa: E402
 
 guard.offline_environment()
 guard.install()
@@ -24,8 +24,8 @@ guard.install()
 def main(folder: str) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from app.core import rag
-    from app.core.engine import SamplingParams
+    from app.core.answers import rag
+    from app.core.engine.local_engine import SamplingParams
     from app.ui.main_window import MainWindow
     from app.ui.services import Services
 

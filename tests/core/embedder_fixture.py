@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.embedder import Embedder, resolve_model
+from app.core.index.embedder import Embedder, resolve_model
 
 
 @pytest.fixture(scope="session")

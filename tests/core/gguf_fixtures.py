@@ -14,7 +14,7 @@ from pathlib import Path
 
 import gguf
 
-from app.core.gguf_meta import _Cursor
+from app.core.models.gguf_meta import _Cursor
 
 TEMPLATE_KEY = "tokenizer.chat_template"
 

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.core import guard  # noqa: E402
+from app.core.privacy import guard  # noqa: E402
 
 guard.offline_environment()
 guard.install()
@@ -81,7 +81,7 @@ def reference_chunks(text: str) -> list[str]:
 
 def index_reference(workdir: Path, embedder):
     """Chunks with the evaluation reader, stores with the app's EdgeStore."""
-    from app.core.store import ChunkPoint, EdgeStore, folder_chain
+    from app.core.index.store import ChunkPoint, EdgeStore, folder_chain
 
     store = EdgeStore(workdir / "shard", embedder.dimensions, name="Evaluation")
     for path in sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md"):
@@ -104,8 +104,8 @@ def index_reference(workdir: Path, embedder):
 
 def index_with_app(embedder, with_library: bool = False):
     """A library over the corpus, synced by the app's own ingest (parsers, chunker, sync)."""
-    from app.core.library import LibraryManager
-    from app.core.sync import open_library_store, sync_library
+    from app.core.library.libraries import LibraryManager
+    from app.core.library.sync import open_library_store, sync_library
 
     manager = LibraryManager()
     lib = manager.create("Evaluation", folders=[CORPUS], exclude=["SOURCES.md"])
@@ -155,13 +155,15 @@ def evaluate(store, embedder, questions: list[Question]) -> tuple[dict[str, Mode
 
 
 def evaluate_answer_path(store, embedder, questions: list[Question], unanswerable: list[str], lib) -> dict:
-    """What a conversation's answer is built from (app.core.rag.Retriever: hybrid search, neighbour
+    """What a conversation's answer is built from (app.core.answers.rag.Retriever: hybrid search, neighbour
     merging, the relevance floor), at the app's default of top_k passages: does a passage come from
     the expected file/page, and is "nothing found" said exactly when the corpus has no answer?"""
     from contextlib import nullcontext
 
-    from app.core import ingest, rag
-    from app.core.settings import Settings
+    from app.core.library import ingest
+
+    from app.core.answers import rag
+    from app.core.foundation.settings import Settings
 
     settings = Settings()
     top_k, budget = settings.get("retrieval.top_k"), settings.get("retrieval.passage_tokens")
@@ -229,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = load_questions()
     with tempfile.TemporaryDirectory(prefix="strongroom-eval-") as tmp:
         os.environ["STRONGROOM_HOME"] = str(Path(tmp) / "home")
-        from app.core.embedder import Embedder, resolve_model
+        from app.core.index.embedder import Embedder, resolve_model
 
         embedder = Embedder(resolve_model("all-minilm-l6-v2"))  # the catalog entry: prefixes, relevance floor
         t0 = time.perf_counter()

@@ -26,7 +26,7 @@ def scan_logs(phrases: list[str] | tuple[str, ...]) -> list[tuple[Path, str, str
     """Phrases found in the log dir of the current STRONGROOM_HOME (after flushing our handlers)."""
     import logging
 
-    from app.core import paths
+    from app.core.foundation import paths
 
     for handler in logging.getLogger().handlers:
         handler.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.core.settings import Settings, all_keys
+from app.core.foundation.settings import Settings, all_keys
 
 GUIDE = Path(__file__).resolve().parents[2] / "packaging" / "IT-GUIDE.md"
 

@@ -1,5 +1,5 @@
 """Models view: real registry scan, add a real GGUF with progress and verification, empty state."""
-from app.core import paths
+from app.core.foundation import paths
 from app.ui.models_view import ModelsView, empty_state_text
 from app.ui.services import Services
 

@@ -3,8 +3,8 @@ import tomllib
 
 from PySide6.QtWidgets import QApplication
 
-from app.core import paths
-from app.core.settings import Settings
+from app.core.foundation import paths
+from app.core.foundation.settings import Settings
 from app.ui import theme
 from app.ui.settings_dialog import SettingsDialog
 

@@ -116,7 +116,7 @@ def test_plain_message_never_is_a_traceback():
 
 
 def test_probe_sees_slow_work_on_the_ui_thread(tmp_path):
-    from app.core.ingest import parse_file
+    from app.core.library.ingest import parse_file
 
     note = tmp_path / "note.txt"
     note.write_text("A short note.", encoding="utf-8")

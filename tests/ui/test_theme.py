@@ -1,7 +1,7 @@
 """Themes: a missing or damaged style sheet never stops the window; the palette still applies."""
 from PySide6.QtWidgets import QApplication
 
-from app.core import paths
+from app.core.foundation import paths
 from app.ui import theme
 from app.ui.main_window import MainWindow
 

@@ -1,0 +1,1 @@
+"""Retrieval over a conversation's libraries, the grounded prompt, citations, follow-ups."""

@@ -1,0 +1,1 @@
+"""What `strongroom doctor` reports about this machine and installation."""

@@ -1,0 +1,295 @@
+"""Typed settings: defaults < user settings.toml < IT policy.
+
+The user file carries `schema_version`; older files are migrated in order. A policy file
+(`policy.toml`) has the same sections: every value it sets is enforced and locked.
+A broken user file never stops the app: it is kept as settings.toml.bak and the defaults apply.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, get_type_hints
+
+import tomli_w
+
+from app.core.foundation import paths
+from app.core.foundation.atomic import write_atomic
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class ModelSettings:
+    default_model: str = "smollm2-135m-instruct"
+    n_ctx: int = 4096
+    n_threads: int = 0  # 0: one per physical core
+    gpu_offload: bool = True
+    allow_unverified: bool = True  # side-loaded GGUFs that the catalog does not know
+    allow_mismatch: bool = False  # files whose sha256 differs from the catalog
+    allowed_models: list[str] = field(default_factory=list)  # empty: any
+
+
+@dataclass
+class SamplingSettings:
+    temperature: float = 0.2
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    max_tokens: int = 512
+    seed: int = -1
+
+
+@dataclass
+class RetrievalSettings:
+    embedding_model: str = "all-minilm-l6-v2"
+    top_k: int = 6
+    # Passage text given to the model, in its tokens: on a CPU the prompt's length is most of the wait
+    # for the first word (about 100-200 prompt tokens/s for a small model on two cores, far fewer for 7B).
+    passage_tokens: int = 1000
+    chunk_tokens: int = 200
+    chunk_overlap: int = 40
+    max_file_mb: int = 200
+
+
+@dataclass
+class ChatSettings:
+    system_prompt: str = (
+        "You are Strongroom, a careful assistant for confidential documents. "
+        "Answer accurately and concisely."
+    )
+
+
+@dataclass
+class UISettings:
+    theme: str = "system"  # light, dark, system
+    font_size: int = 0  # 0: the system's size
+    show_sources: bool = True
+
+
+@dataclass
+class HistorySettings:
+    enabled: bool = True
+    retention_days: int = 0  # 0: keep until deleted
+
+
+@dataclass
+class LibrarySettings:
+    default_folders: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SettingsData:
+    model: ModelSettings = field(default_factory=ModelSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
+    ui: UISettings = field(default_factory=UISettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
+    libraries: LibrarySettings = field(default_factory=LibrarySettings)
+
+
+CHOICES: dict[str, tuple[str, ...]] = {"ui.theme": ("light", "dark", "system")}
+
+# Ordered migrations: MIGRATIONS[n] turns a version-n document into version n+1.
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
+
+
+class SettingLocked(PermissionError):
+    def __init__(self, key: str, reason: str):
+        super().__init__(f"'{key}' is set by your IT policy and cannot be changed ({reason})")
+        self.key = key
+        self.reason = reason
+
+
+class SettingInvalid(ValueError):
+    pass
+
+
+# get_type_hints evaluates every annotation string each call (~2 ms per setting read): once is enough.
+@functools.cache
+def _sections() -> dict[str, type]:
+    return {f.name: get_type_hints(SettingsData)[f.name] for f in dataclasses.fields(SettingsData)}
+
+
+@functools.cache
+def _fields(section_type: type) -> dict[str, type]:
+    return {f.name: get_type_hints(section_type)[f.name] for f in dataclasses.fields(section_type)}
+
+
+def all_keys() -> list[str]:
+    return [f"{s}.{k}" for s, t in _sections().items() for k in _fields(t)]
+
+
+def _coerce(key: str, expected: type, value: Any) -> Any:
+    """Returns value as `expected`, or raises SettingInvalid with a readable reason."""
+    origin = getattr(expected, "__origin__", None)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingInvalid(f"{key} must be a list of text values")
+        return list(value)
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise SettingInvalid(f"{key} must be true or false")
+        return value
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingInvalid(f"{key} must be a whole number")
+        return value
+    if expected is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SettingInvalid(f"{key} must be a number")
+        return float(value)
+    if expected is str:
+        if not isinstance(value, str):
+            raise SettingInvalid(f"{key} must be text")
+        if key in CHOICES and value not in CHOICES[key]:
+            raise SettingInvalid(f"{key} must be one of {', '.join(CHOICES[key])}")
+        return value
+    raise SettingInvalid(f"{key} has an unsupported type")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def _apply(data: SettingsData, doc: dict[str, Any], source: str, warnings: list[str]) -> list[str]:
+    """Copies valid values of doc into data; returns the keys applied. Bad values become warnings."""
+    applied = []
+    sections = _sections()
+    for section, values in doc.items():
+        if section in ("schema_version", "policy"):
+            continue
+        if section not in sections or not isinstance(values, dict):
+            warnings.append(f"{source}: unknown section [{section}] ignored")
+            continue
+        fields = _fields(sections[section])
+        target = getattr(data, section)
+        for name, value in values.items():
+            key = f"{section}.{name}"
+            if name not in fields:
+                warnings.append(f"{source}: unknown setting '{key}' ignored")
+                continue
+            try:
+                setattr(target, name, _coerce(key, fields[name], value))
+                applied.append(key)
+            except SettingInvalid as exc:
+                warnings.append(f"{source}: {exc}; the default is used")
+    return applied
+
+
+def migrate(doc: dict[str, Any]) -> dict[str, Any]:
+    version = doc.get("schema_version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise SettingInvalid(f"schema_version must be a positive whole number, not {version!r}")
+    while version < SCHEMA_VERSION:
+        doc = MIGRATIONS[version](dict(doc))
+        version += 1
+        doc["schema_version"] = version
+    return doc
+
+
+class Settings:
+    """The settings in force. One instance per process; the UI and CLI read and write through it."""
+
+    def __init__(self, path: Path | None = None, policy_path: Path | None = None):
+        self.path = path or paths.settings_file()
+        self.policy_path = policy_path or paths.policy_file()
+        self.warnings: list[str] = []
+        self.locked: dict[str, str] = {}
+        self.policy_message = ""
+        self._user: dict[str, Any] = {}
+        self.data = SettingsData()
+        self.reload()
+
+    # -- loading --------------------------------------------------------------
+    def reload(self) -> None:
+        self.warnings = []
+        self.data = SettingsData()
+        self._user = self._load_user()
+        _apply(self.data, self._user, self.path.name, self.warnings)
+        self._apply_policy()
+
+    def _load_user(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        try:
+            doc = _read_toml(self.path)
+            version = doc.get("schema_version", 1)
+            if isinstance(version, int) and version > SCHEMA_VERSION:
+                self.warnings.append(
+                    f"{self.path} was written by a newer Strongroom (schema {version}); "
+                    "settings this version knows are used, the file is left as it is"
+                )
+                self._read_only = True
+                return doc
+            return migrate(doc)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, SettingInvalid, OSError) as exc:
+            backup = self.path.with_name(self.path.name + ".bak")
+            try:
+                self.path.replace(backup)
+                kept = f"; it was kept as {backup}"
+            except OSError:
+                kept = ""
+            self.warnings.append(f"Your settings file {self.path} could not be read ({exc}){kept}. Defaults are used.")
+            log.warning("settings file unreadable: %s", exc)
+            return {}
+
+    def _apply_policy(self) -> None:
+        if not self.policy_path.exists():
+            return
+        try:
+            doc = _read_toml(self.policy_path)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            # Fail closed: an unreadable policy must not leave the user free to change what IT meant to lock.
+            reason = f"the IT policy file {self.policy_path} is unreadable ({exc})"
+            self.warnings.append(f"{reason}. All settings stay at their defaults and are locked; contact your IT department.")
+            self.data = SettingsData()
+            self.locked = {key: reason for key in all_keys()}
+            return
+        meta = doc.get("policy", {}) if isinstance(doc.get("policy"), dict) else {}
+        self.policy_message = str(meta.get("message", "")) or "set by your IT department"
+        for key in _apply(self.data, doc, f"policy {self.policy_path.name}", self.warnings):
+            self.locked[key] = self.policy_message
+
+    # -- access ---------------------------------------------------------------
+    def get(self, key: str) -> Any:
+        section, name = self._split(key)
+        return getattr(getattr(self.data, section), name)
+
+    def is_locked(self, key: str) -> bool:
+        return key in self.locked
+
+    def set(self, key: str, value: Any) -> None:
+        section, name = self._split(key)
+        if key in self.locked:
+            raise SettingLocked(key, self.locked[key])
+        expected = _fields(_sections()[section])[name]
+        value = _coerce(key, expected, value)
+        setattr(getattr(self.data, section), name, value)
+        self._user.setdefault(section, {})[name] = value
+
+    def save(self) -> None:
+        if getattr(self, "_read_only", False):
+            raise SettingInvalid(f"{self.path} belongs to a newer Strongroom and is not overwritten")
+        doc = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in self._user.items() if k != "schema_version"}}
+        write_atomic(self.path, tomli_w.dumps(doc))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.data)
+
+    @staticmethod
+    def _split(key: str) -> tuple[str, str]:
+        section, _, name = key.partition(".")
+        sections = _sections()
+        if section not in sections or name not in _fields(sections[section]):
+            raise KeyError(f"unknown setting '{key}'")
+        return section, name

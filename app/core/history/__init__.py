@@ -1,0 +1,1 @@
+"""Conversations in SQLite, sealed field by field; export to Markdown or Word."""

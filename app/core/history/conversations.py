@@ -1,0 +1,487 @@
+"""Conversations in SQLite, encrypted field by field. `History` is the one owner of the database.
+
+Titles, library names, settings, message text and sources (file paths, excerpts) are sealed with
+AES-GCM under the key from the KeyStore; each blob carries a random 96-bit nonce and is bound to its
+table, column and row id (associated data), so blobs cannot be swapped between rows or fields.
+Timestamps, roles, the model id and timings stay in clear: retention needs the dates, and the rest
+says nothing about the documents.
+
+Durability: WAL with synchronous=FULL, so a message is on disk when add_message returns, even if the
+power fails right after (NORMAL would only survive a crashed process). Exchanges are rare: the fsync
+costs nothing noticeable. secure_delete overwrites deleted rows; delete_all also VACUUMs and truncates
+the WAL so no old page lingers.
+
+The API is synchronous and thread-safe (one lock; writes never race). The UI calls it from a worker.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from app.core.foundation import instance, paths
+from app.core.privacy.keystore import KeyStore, Locked
+
+log = logging.getLogger(__name__)
+
+ROLES = ("user", "assistant", "system")
+_KEY_CHECK = b"strongroom-history-key-check"
+
+
+class HistoryError(Exception):
+    """A history problem said in plain words."""
+
+
+class HistoryLocked(HistoryError):
+    pass
+
+
+class HistoryKeyMismatch(HistoryError):
+    pass
+
+
+@dataclass
+class ConversationSummary:
+    id: int
+    title: str
+    created: float
+    updated: float
+    libraries: list[str]
+    message_count: int
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Message:
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    created: float
+    sources: list[dict] = field(default_factory=list)
+    model: str | None = None
+    timings: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+# -- migrations: ordered, named, each applied once and recorded ----------------------------------
+def _run(db: sqlite3.Connection, script: str) -> None:
+    # Statement by statement: executescript() would COMMIT the migration's transaction half-way.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            title_enc BLOB,
+            libraries_enc BLOB,
+            settings_enc BLOB
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            created REAL NOT NULL,
+            content_enc BLOB,
+            sources_enc BLOB,
+            model TEXT,
+            timings TEXT
+        );
+        CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+        CREATE INDEX conversations_by_updated ON conversations(updated);
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("m001_initial", _m001_initial),
+]
+
+
+def _now() -> float:
+    return time.time()
+
+
+class History:
+    def __init__(self, keystore: KeyStore, path: Path | None = None, retention_days: int = 0,
+                 single_instance: bool = True):
+        """Opens (or creates) the database, unlocks the key, runs migrations, applies retention.
+
+        A file that is not a readable database is moved aside as <name>.corrupt-<timestamp> (never
+        deleted) and a new history starts; `warnings` says so.
+        """
+        self.path = Path(path) if path else paths.history_db()
+        self.keystore = keystore
+        self.warnings: list[str] = []
+        self._lock = threading.RLock()
+        self._aead: AESGCM | None = None
+        if single_instance:
+            instance.hold()  # raises AlreadyRunning when another process owns the data dir
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._db = self._open_checked()
+        try:
+            keystore.unlock()
+            self._check_key()
+        except BaseException:
+            self._db.close()
+            raise
+        if retention_days > 0:
+            self.apply_retention(retention_days)
+
+    # -- opening ----------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        fresh = not self.path.exists()
+        if fresh:
+            # Created owner-only before SQLite touches it; -wal/-shm inherit the mode from it.
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA secure_delete=ON")
+        return db
+
+    def _open_checked(self) -> sqlite3.Connection:
+        db = None
+        try:
+            db = self._connect()
+            row = db.execute("PRAGMA quick_check").fetchone()
+            if not row or row[0] != "ok":
+                db.close()
+                raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else 'no answer'}")
+            self._migrate(db)
+            return db
+        except HistoryError:
+            if db is not None:
+                db.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            if db is not None:
+                db.close()
+            kept = self._set_aside()
+            message = (f"Your conversation history could not be read ({exc}). The damaged file was kept as "
+                       f"{kept.name} in {kept.parent}; a new, empty history was started.")
+            self.warnings.append(message)
+            log.error("history database unreadable (%s); kept as %s", type(exc).__name__, kept)
+            db = self._connect()
+            self._migrate(db)
+            return db
+
+    def _set_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        self.path.replace(target)
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.replace(target.with_name(target.name + suffix))
+        return target
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+        unknown = done - {name for name, _ in MIGRATIONS}
+        if unknown:
+            # A newer Strongroom changed the schema: writing with this one could damage it.
+            raise HistoryError("The conversation history was written by a newer version of Strongroom "
+                               "and is left untouched. Update Strongroom to open it.")
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                step(db)
+                db.execute("INSERT INTO migrations (name, applied) VALUES (?, ?)", (name, _now()))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            log.info("history migration applied: %s", name)
+
+    def _check_key(self) -> None:
+        """Stores a sealed marker on first use; later opens prove the key is the one the data needs."""
+        with self._lock:
+            aead = AESGCM(self.keystore.key())
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('key_check', ?)",
+                                 (self._seal_with(aead, _KEY_CHECK, b"meta:key_check"),))
+            else:
+                try:
+                    self._open_with(aead, row[0], b"meta:key_check")
+                except (InvalidTag, ValueError):
+                    self.keystore.lock()
+                    raise HistoryKeyMismatch(
+                        "The history was saved under a different key than the one available now "
+                        "(the keychain entry or key file was replaced). Nothing was changed."
+                    ) from None
+            self._aead = aead
+
+    # -- encryption -------------------------------------------------------------------------
+    @staticmethod
+    def _seal_with(aead: AESGCM, plain: bytes, aad: bytes) -> bytes:
+        nonce = secrets.token_bytes(12)
+        return nonce + aead.encrypt(nonce, plain, aad)
+
+    @staticmethod
+    def _open_with(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
+        if not isinstance(blob, bytes) or len(blob) < 28:
+            raise ValueError("blob too short")
+        return aead.decrypt(blob[:12], blob[12:], aad)
+
+    def _cipher(self) -> AESGCM:
+        if self.keystore.is_locked or self._aead is None:
+            self._aead = None
+            raise HistoryLocked("History is locked. Unlock it to read or save conversations.")
+        return self._aead
+
+    def _seal(self, table: str, column: str, row_id: int, value: Any) -> bytes:
+        # surrogatepass: file names that are not valid UTF-8 reach us as lone surrogates (PEP 383).
+        plain = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        return self._seal_with(self._cipher(), plain, f"{table}:{column}:{row_id}".encode())
+
+    def _unseal(self, table: str, column: str, row_id: int, blob: bytes | None, default: Any = None) -> Any:
+        if blob is None:
+            return default
+        try:
+            plain = self._open_with(self._cipher(), blob, f"{table}:{column}:{row_id}".encode())
+        except (InvalidTag, ValueError):
+            log.error("history: %s.%s of row %d failed authentication", table, column, row_id)
+            raise HistoryError(f"A saved {table[:-1]} (#{row_id}) is damaged and cannot be read.") from None
+        return json.loads(plain.decode("utf-8", "surrogatepass"))
+
+    # -- lock ---------------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Forgets the key: every read and write is refused until unlock()."""
+        with self._lock:
+            self._aead = None
+            self.keystore.lock()
+
+    def unlock(self, passphrase: str | None = None) -> None:
+        with self._lock:
+            self.keystore.unlock(passphrase)
+            self._check_key()
+
+    @property
+    def is_locked(self) -> bool:
+        return self._aead is None or self.keystore.is_locked
+
+    # -- transactions ---------------------------------------------------------------------------
+    def _write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        with self._lock:
+            self._cipher()  # refuse before touching anything when locked
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(self._db)
+                self._db.execute("COMMIT")
+                return result
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _exists(self, db: sqlite3.Connection, conv_id: int) -> None:
+        if db.execute("SELECT 1 FROM conversations WHERE id = ?", (conv_id,)).fetchone() is None:
+            raise HistoryError(f"There is no conversation #{conv_id}.")
+
+    # -- conversations ------------------------------------------------------------------------
+    def create_conversation(self, title: str, libraries: list[str] | None = None,
+                            settings: dict | None = None) -> int:
+        def step(db):
+            now = _now()
+            cid = db.execute("INSERT INTO conversations (created, updated) VALUES (?, ?)", (now, now)).lastrowid
+            db.execute(
+                "UPDATE conversations SET title_enc = ?, libraries_enc = ?, settings_enc = ? WHERE id = ?",
+                (self._seal("conversations", "title", cid, title),
+                 self._seal("conversations", "libraries", cid, list(libraries or [])),
+                 self._seal("conversations", "settings", cid, dict(settings or {})), cid),
+            )
+            return cid
+        return self._write(step)
+
+    def rename(self, conv_id: int, title: str) -> None:
+        def step(db):
+            self._exists(db, conv_id)
+            db.execute("UPDATE conversations SET title_enc = ?, updated = ? WHERE id = ?",
+                       (self._seal("conversations", "title", conv_id, title), _now(), conv_id))
+        self._write(step)
+
+    def set_libraries(self, conv_id: int, libraries: list[str]) -> None:
+        def step(db):
+            self._exists(db, conv_id)
+            db.execute("UPDATE conversations SET libraries_enc = ?, updated = ? WHERE id = ?",
+                       (self._seal("conversations", "libraries", conv_id, list(libraries)), _now(), conv_id))
+        self._write(step)
+
+    def set_settings(self, conv_id: int, settings: dict) -> None:
+        def step(db):
+            self._exists(db, conv_id)
+            db.execute("UPDATE conversations SET settings_enc = ? WHERE id = ?",
+                       (self._seal("conversations", "settings", conv_id, dict(settings)), conv_id))
+        self._write(step)
+
+    def conversation_settings(self, conv_id: int) -> dict:
+        with self._lock:
+            self._cipher()
+            row = self._db.execute("SELECT settings_enc FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+            if row is None:
+                raise HistoryError(f"There is no conversation #{conv_id}.")
+            return self._unseal("conversations", "settings", conv_id, row[0], {})
+
+    def delete(self, conv_id: int) -> None:
+        self._write(lambda db: db.execute("DELETE FROM conversations WHERE id = ?", (conv_id,)))
+        self._checkpoint()
+
+    def list_conversations(self, query: str | None = None) -> list[ConversationSummary]:
+        """Newest first. `query` filters by title, case-insensitively (titles are decrypted in memory)."""
+        with self._lock:
+            self._cipher()
+            rows = self._db.execute(
+                "SELECT c.id, c.created, c.updated, c.title_enc, c.libraries_enc, "
+                "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
+                "FROM conversations c ORDER BY c.updated DESC, c.id DESC"
+            ).fetchall()
+            out = []
+            for cid, created, updated, title_enc, libs_enc, count in rows:
+                title = self._unseal("conversations", "title", cid, title_enc, "")
+                if query and query.casefold() not in title.casefold():
+                    continue
+                libs = self._unseal("conversations", "libraries", cid, libs_enc, [])
+                out.append(ConversationSummary(cid, title, created, updated, libs, count))
+            return out
+
+    # -- messages -----------------------------------------------------------------------------
+    def add_message(self, conv_id: int, role: str, content: str, sources: list[dict] | None = None,
+                    model: str | None = None, timings: dict | None = None) -> int:
+        """Saves one message; it is durable on disk when this returns."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+
+        def step(db):
+            self._exists(db, conv_id)
+            now = _now()
+            mid = db.execute(
+                "INSERT INTO messages (conversation_id, role, created, model, timings) VALUES (?, ?, ?, ?, ?)",
+                (conv_id, role, now, model, json.dumps(timings or {})),
+            ).lastrowid
+            db.execute("UPDATE messages SET content_enc = ?, sources_enc = ? WHERE id = ?",
+                       (self._seal("messages", "content", mid, content),
+                        self._seal("messages", "sources", mid, list(sources or [])), mid))
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, conv_id))
+            return mid
+        return self._write(step)
+
+    def update_message(self, msg_id: int, content: str, sources: list[dict] | None = None) -> None:
+        """Replaces a message's text (regenerate, edit); sources too when given."""
+        def step(db):
+            row = db.execute("SELECT conversation_id FROM messages WHERE id = ?", (msg_id,)).fetchone()
+            if row is None:
+                raise HistoryError(f"There is no message #{msg_id}.")
+            db.execute("UPDATE messages SET content_enc = ? WHERE id = ?",
+                       (self._seal("messages", "content", msg_id, content), msg_id))
+            if sources is not None:
+                db.execute("UPDATE messages SET sources_enc = ? WHERE id = ?",
+                           (self._seal("messages", "sources", msg_id, list(sources)), msg_id))
+            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (_now(), row[0]))
+        self._write(step)
+
+    def messages(self, conv_id: int) -> list[Message]:
+        with self._lock:
+            self._cipher()
+            rows = self._db.execute(
+                "SELECT id, role, created, content_enc, sources_enc, model, timings FROM messages "
+                "WHERE conversation_id = ? ORDER BY id", (conv_id,)
+            ).fetchall()
+            return [
+                Message(mid, conv_id, role,
+                        self._unseal("messages", "content", mid, content_enc, ""), created,
+                        self._unseal("messages", "sources", mid, sources_enc, []), model,
+                        json.loads(timings) if timings else {})
+                for mid, role, created, content_enc, sources_enc, model, timings in rows
+            ]
+
+    def delete_messages_after(self, conv_id: int, msg_id: int) -> int:
+        """Deletes the messages of conv_id that came after msg_id (edit-and-resend); returns how many."""
+        count = self._write(lambda db: db.execute(
+            "DELETE FROM messages WHERE conversation_id = ? AND id > ?", (conv_id, msg_id)).rowcount)
+        return count
+
+    # -- removal ------------------------------------------------------------------------------
+    def apply_retention(self, days: int) -> int:
+        """Deletes conversations not touched for `days` days; returns how many. days <= 0 keeps all."""
+        if days <= 0:
+            return 0
+        cutoff = _now() - days * 86400
+        count = self._write(lambda db: db.execute("DELETE FROM conversations WHERE updated < ?", (cutoff,)).rowcount)
+        if count:
+            log.info("history retention removed %d conversation(s) older than %d day(s)", count, days)
+            self._checkpoint()
+        return count
+
+    def delete_all(self) -> None:
+        """Removes every conversation, then VACUUMs and truncates the WAL: nothing old stays in the files."""
+        self._write(lambda db: (db.execute("DELETE FROM messages"), db.execute("DELETE FROM conversations")))
+        with self._lock:
+            self._db.execute("VACUUM")
+            self._checkpoint()
+        log.info("history: all conversations deleted")
+
+    def _checkpoint(self) -> None:
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is None:
+                return
+            try:
+                self._checkpoint()
+            finally:
+                self._db.close()
+                self._db = None
+                self._aead = None
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_history(passphrase_provider=None, retention_days: int | None = None) -> History:
+    """The History this process uses, keyed and with retention from the settings."""
+    from app.core.foundation.settings import Settings
+
+    if retention_days is None:
+        retention_days = Settings().get("history.retention_days")
+    return History(KeyStore(passphrase_provider=passphrase_provider), retention_days=retention_days)
+
+
+__all__ = ["History", "HistoryError", "HistoryLocked", "HistoryKeyMismatch", "ConversationSummary",
+           "Message", "Locked", "open_history"]

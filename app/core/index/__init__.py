@@ -1,0 +1,1 @@
+"""Vector stores (Qdrant Edge shards, a Qdrant server), their owner, the embedder."""

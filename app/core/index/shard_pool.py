@@ -1,0 +1,47 @@
+"""The one owner of each library's open shard in a long-running process (the window).
+
+Qdrant Edge lets one process hold a shard, and our own lock file makes one EdgeStore its owner, so
+indexing and answering must share the store instead of opening it twice. The pool opens a shard
+on first use and keeps it open until the library is removed, re-built or the window closes.
+A one-shot command (the CLI) opens and closes its store directly instead.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from app.core.index.store import EdgeStore
+
+
+class ShardPool:
+    def __init__(self, dimensions: int):
+        self.dimensions = dimensions
+        self._stores: dict[str, EdgeStore] = {}
+        self._lock = threading.Lock()
+
+    def store(self, lib) -> EdgeStore:
+        """The library's open store (opened now if needed); StoreInUse if another process holds it."""
+        with self._lock:
+            store = self._stores.get(lib.id)
+            if store is None:
+                store = self._stores[lib.id] = EdgeStore(lib.shard_dir, self.dimensions, name=lib.name)
+            return store
+
+    @contextmanager
+    def borrow(self, lib) -> Iterator[EdgeStore]:
+        """For Retriever: the pooled store, left open for the next question."""
+        yield self.store(lib)
+
+    def release(self, lib_id: str) -> None:
+        """Closes one library's store: before its files are removed or rebuilt."""
+        with self._lock:
+            store = self._stores.pop(lib_id, None)
+        if store is not None:
+            store.close()
+
+    def close(self) -> None:
+        with self._lock:
+            stores, self._stores = list(self._stores.values()), {}
+        for store in stores:
+            store.close()

@@ -1,0 +1,1 @@
+"""Libraries of folders, their incremental sync and watcher; ingest/ parses each format."""

@@ -1,0 +1,1 @@
+"""The model catalog, GGUF headers, the registry of model files, importing a file."""

@@ -1,0 +1,1 @@
+"""The network guard and the keys that keep history sealed."""

@@ -1,0 +1,99 @@
+"""Exporting a conversation from the real encrypted history to Markdown and Word files."""
+import os
+import stat
+
+import keyring
+import pytest
+from docx import Document
+from keyring.backends import fail
+
+from app.core.foundation import instance
+from app.core.history.export import ExportError, cited_sources, export_conversation
+from app.core.history.conversations import History
+from app.core.privacy.keystore import KeyStore
+
+SOURCES = [
+    {"n": 1, "library": "Meridian", "file": "/matters/meridian/lease.pdf", "page": 4,
+     "excerpt": "Either party may terminate this lease with ninety (90) days' written notice.", "score": 0.8},
+    {"n": 2, "library": "Meridian", "file": "/matters/meridian/memo.txt", "page": None,
+     "excerpt": "Notice periods in the 2019 template were shorter.", "score": 0.5},
+    {"n": 3, "library": "Meridian", "file": "/matters/meridian/unused.txt", "page": None, "excerpt": "x", "score": 0.1},
+]
+ANSWER = "Ninety days' written notice is required [1], longer than the older template [2]."
+
+
+@pytest.fixture
+def conversation(monkeypatch):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setenv("STRONGROOM_PASSPHRASE", "export test passphrase")
+    h = History(KeyStore())
+    cid = h.create_conversation("Notice period", libraries=["Meridian"])
+    h.add_message(cid, "user", "How much notice ends the lease?")
+    h.add_message(cid, "assistant", ANSWER, sources=SOURCES, model="smollm2-135m-instruct")
+    yield h, cid
+    h.close()
+    keyring.set_keyring(previous)
+    instance.release()
+
+
+def test_only_cited_sources_in_citation_order():
+    cited = cited_sources("First [2], then [1][2], and [9] points nowhere.", SOURCES)
+    assert [c.n for c in cited] == [2, 1]
+    assert cited[1].where == "/matters/meridian/lease.pdf, page 4" and cited[0].where == "/matters/meridian/memo.txt"
+
+
+def test_markdown_export(conversation, tmp_path):
+    h, cid = conversation
+    out = export_conversation(tmp_path / "notice.md", "Notice period", h.messages(cid), ["Meridian"])
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Notice period\n")
+    assert "Libraries searched: Meridian" in text and "How much notice ends the lease?" in text
+    assert ANSWER in text
+    assert "[1] /matters/meridian/lease.pdf, page 4" in text and "ninety (90) days" in text
+    assert "[2] /matters/meridian/memo.txt" in text and "unused.txt" not in text
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+
+
+def test_word_export_reads_back(conversation, tmp_path):
+    h, cid = conversation
+    out = export_conversation(tmp_path / "Notice.DOCX", "Notice period", h.messages(cid), ["Meridian"])
+    doc = Document(str(out))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert doc.core_properties.title == "Notice period"
+    assert "How much notice ends the lease?" in paragraphs and ANSWER in paragraphs
+    assert "[1] /matters/meridian/lease.pdf, page 4" in paragraphs
+    assert not any("unused.txt" in p for p in paragraphs)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("notice.pdf", "choose .md, .txt or .docx"),
+    ("notice", "without an extension"),
+])
+def test_unsupported_target_is_refused_plainly(conversation, tmp_path, name, message):
+    h, cid = conversation
+    out = tmp_path / "exports"
+    out.mkdir()
+    with pytest.raises(ExportError, match=message):
+        export_conversation(out / name, "Notice period", h.messages(cid))
+    assert list(out.iterdir()) == []
+
+
+def test_a_folder_named_like_a_file_is_refused_and_untouched(conversation, tmp_path):
+    h, cid = conversation
+    folder = tmp_path / "looks-like.md"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ExportError, match="is a folder"):
+        export_conversation(folder, "Notice period", h.messages(cid))
+    assert (folder / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_existing_file_is_replaced_whole(conversation, tmp_path):
+    h, cid = conversation
+    (tmp_path / "exports").mkdir()
+    target = tmp_path / "exports" / "notice.md"
+    target.write_text("old export " * 1000, encoding="utf-8")
+    export_conversation(target, "Notice period", h.messages(cid))
+    assert "old export" not in target.read_text(encoding="utf-8")
+    assert [p.name for p in target.parent.iterdir()] == ["notice.md"]  # no temp file left behind

@@ -1,0 +1,281 @@
+"""Incremental sync on real files, the real embedding model and a real Qdrant Edge shard."""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.core.library import ingest
+from app.core.library.libraries import LibraryManager
+from app.core.index.store import SearchFilter
+from app.core.library.sync import DiskFull, SyncState, open_library_store, scan, sync_library
+from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
+
+pytestmark = pytest.mark.slow
+
+WORDS = ("contract", "tenant", "invoice", "liability", "indemnity", "warranty", "escrow", "arbitration",
+         "deposition", "subpoena", "affidavit", "plaintiff", "statute", "probate", "covenant", "easement")
+
+
+def _text(seed: int, paragraphs: int = 3) -> str:
+    out = []
+    for p in range(paragraphs):
+        words = [WORDS[(seed * 7 + p * 3 + i) % len(WORDS)] for i in range(60)]
+        out.append(f"Section {p + 1} of document {seed}. " + " ".join(words) + ".")
+    return "\n\n".join(out)
+
+
+@pytest.fixture
+def docs(tmp_path) -> Path:
+    root = tmp_path / "docs"
+    (root / "leases").mkdir(parents=True)
+    (root / "billing").mkdir()
+    for i in range(3):
+        (root / "leases" / f"lease{i}.txt").write_text(_text(i), encoding="utf-8")
+    (root / "billing" / "invoice.md").write_text("# Invoice 2291\n\n" + _text(9), encoding="utf-8")
+    return root
+
+
+def _lib(docs: Path, **kw):
+    manager = LibraryManager()
+    return manager, manager.create("Matters", [docs], **kw)
+
+
+def _consistent(lib, embedder) -> int:
+    """The shard holds exactly the chunks the sync state says, each once; returns the count."""
+    state = SyncState(lib.state_db)
+    rows = state.con.execute("SELECT status, COUNT(*), COALESCE(SUM(chunks), 0) FROM files GROUP BY status").fetchall()
+    state.close()
+    by_status = {status: (n, chunks) for status, n, chunks in rows}
+    assert "in_progress" not in by_status
+    store = open_library_store(lib, embedder.dimensions)
+    ids = list(store.all_ids())
+    store.close()
+    assert len(ids) == len(set(ids))
+    assert len(ids) == by_status.get("ok", (0, 0))[1]
+    return len(ids)
+
+
+def test_first_sync_then_nothing_to_do(docs, embedder):
+    manager, lib = _lib(docs)
+    seen = []
+    report = sync_library(lib, embedder, progress=seen.append, manager=manager)
+    assert sorted(report.indexed) == sorted(str(p) for p in docs.rglob("*.*"))
+    assert report.failed == [] and report.removed == [] and not report.cancelled
+    assert report.chunks == _consistent(lib, embedder) > 0
+    phases = [p.phase for p in seen]
+    assert phases[0] == "scanning" and phases[-1] == "done" and "indexing" in phases
+    assert seen[-1].files_embedded == 4 and seen[-1].chunks_embedded == report.chunks
+    assert manager.get("Matters").embedding_model == "all-minilm-l6-v2"
+    stats = manager.stats(manager.get("Matters"))
+    assert (stats.files, stats.chunks, stats.failures) == (4, report.chunks, 0) and stats.last_sync
+
+    before = embedder.passages_embedded
+    again = sync_library(lib, embedder)
+    assert again.unchanged == 4 and again.indexed == again.moved == again.removed == []
+    assert embedder.passages_embedded == before
+    assert again.chunks == report.chunks
+
+
+def test_changed_deleted_moved_and_touched_files(docs, embedder):
+    manager, lib = _lib(docs)
+    first = sync_library(lib, embedder)
+    changed, deleted = docs / "leases" / "lease0.txt", docs / "leases" / "lease1.txt"
+    moved_from, moved_to = docs / "leases" / "lease2.txt", docs / "billing" / "archive" / "old-lease.txt"
+    changed.write_text("A new agreement about a zeppelin hangar.\n\n" + _text(40), encoding="utf-8")
+    deleted.unlink()
+    moved_to.parent.mkdir()
+    shutil.move(moved_from, moved_to)
+    touched = docs / "billing" / "invoice.md"
+    os.utime(touched, (time.time() + 5, time.time() + 5))
+
+    before = embedder.passages_embedded
+    report = sync_library(lib, embedder)
+    assert report.indexed == [str(changed)]
+    assert report.moved == [str(moved_to)]
+    assert sorted(report.removed) == sorted([str(deleted), str(moved_from)])
+    assert report.unchanged == 1  # the touched file: same content, no work
+    # only the changed file was embedded; the moved one reused its vectors
+    store = open_library_store(lib, embedder.dimensions)
+    try:
+        changed_chunks = store.count(SearchFilter(files=(str(changed),)))
+        assert embedder.passages_embedded - before == changed_chunks
+        assert store.count(SearchFilter(files=(str(deleted),))) == 0
+        assert store.count(SearchFilter(files=(str(moved_from),))) == 0
+        moved_hits = store.search_sparse("document 2", limit=20, filter=SearchFilter(folder=str(moved_to.parent)))
+        assert moved_hits and {h.payload["file"] for h in moved_hits} == {str(moved_to)}
+        assert all(h.payload["file_name"] == "old-lease.txt" for h in moved_hits)
+        assert store.search_sparse("zeppelin", limit=3)[0].payload["file"] == str(changed)
+    finally:
+        store.close()
+    assert report.chunks == _consistent(lib, embedder)
+    assert report.chunks < first.chunks  # one file's chunks are gone
+
+
+def test_bad_files_are_recorded_and_the_rest_indexes(docs, embedder):
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.7 this is not really a pdf")
+    (docs / "loop").symlink_to(docs, target_is_directory=True)
+    (docs / "dangling.txt").symlink_to(docs / "nowhere.txt")
+    big = docs / "huge.txt"
+    big.write_text("x" * (2 * 1024 * 1024), encoding="utf-8")
+    manager, lib = _lib(docs)
+    from app.core.foundation.settings import Settings
+
+    settings = Settings()
+    settings.set("retrieval.max_file_mb", 1)
+    report = sync_library(lib, embedder, settings=settings)
+    reasons = {Path(f["file"]).name: f["reason"] for f in report.failed}
+    assert set(reasons) == {"broken.pdf", "loop", "dangling.txt", "huge.txt"}
+    assert "symlink loop" in reasons["loop"]
+    assert "broken link" in reasons["dangling.txt"]
+    assert "1 MB limit" in reasons["huge.txt"]
+    assert "Traceback" not in reasons["broken.pdf"] and reasons["broken.pdf"]
+    assert len(report.indexed) == 4
+    assert manager.stats(lib).failures == 2  # the two files that exist are remembered as failed
+    # a failed file is not retried while it is unchanged
+    again = sync_library(lib, embedder, settings=settings)
+    assert again.unchanged == 6 and {Path(f["file"]).name for f in again.failed} == {"loop", "dangling.txt"}
+
+
+def test_cancel_stops_fast_and_leaves_a_consistent_index(tmp_path, embedder):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(12):
+        (root / f"doc{i:02}.txt").write_text(_text(i, paragraphs=3), encoding="utf-8")
+    manager, lib = _lib(root)
+    cancel = threading.Event()
+    cancelled_at = []
+
+    def progress(p):
+        if p.files_embedded >= 2 and not cancel.is_set():
+            cancel.set()
+            cancelled_at.append(time.monotonic())
+
+    report = sync_library(lib, embedder, progress=progress, cancel=cancel)
+    assert report.cancelled and cancelled_at
+    assert 2 <= len(report.indexed) < 12  # it stopped early; how fast is measured by tests/bench/bench_index.py
+    partial = _consistent(lib, embedder)
+    assert partial == report.chunks
+    before = embedder.passages_embedded
+    finish = sync_library(lib, embedder)
+    assert len(finish.indexed) == 12 - len(report.indexed) and finish.unchanged == len(report.indexed)
+    assert finish.chunks == _consistent(lib, embedder) == partial + (embedder.passages_embedded - before)
+
+
+def test_scanner_reports_unreadable_entries_for_an_unprivileged_user():
+    """Root reads everything, so the scan runs as `nobody` in a child process."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch to the unprivileged user")
+    base = Path(tempfile.mkdtemp(prefix="strongroom-perm-"))
+    try:
+        os.chmod(base, 0o755)
+        (base / "ok.txt").write_text("fine")
+        (base / "locked").mkdir()
+        (base / "locked" / "inside.txt").write_text("secret")
+        os.chmod(base / "locked", 0o000)
+        secret = base / "secret.txt"
+        secret.write_text("secret")
+        os.chmod(secret, 0o000)
+        code = (
+            "import os, json\nfrom app.core.library.sync import scan, file_hash, _os_reason\n"
+            "os.setgid(65534); os.setuid(65534)\n"
+            f"out = [[e.path, e.error] for e in scan([{str(base)!r}])]\n"
+            "for p, err in out:\n"
+            "    if not err:\n"
+            "        try: file_hash(p)\n"
+            "        except OSError as exc: out.append([p, _os_reason(exc)])\n"
+            "print(json.dumps(out))\n"
+        )
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                             cwd=Path(__file__).resolve().parents[3])
+        assert res.returncode == 0, res.stderr
+        import json
+
+        errors = {Path(p).name: err for p, err in json.loads(res.stdout) if err}
+        assert errors["locked"].startswith("permission denied")
+        assert errors["secret.txt"].startswith("permission denied")
+        assert "ok.txt" not in errors
+    finally:
+        os.chmod(base / "locked", 0o755)
+        shutil.rmtree(base)
+
+
+def test_scan_streams_and_honours_globs(tmp_path):
+    root = tmp_path / "t"
+    (root / "keep").mkdir(parents=True)
+    (root / "skip").mkdir()
+    (root / ".hidden").mkdir()
+    for name in ("a.txt", "b.md", "~$lock.docx", "c.log"):
+        (root / "keep" / name).write_text("x")
+    (root / "skip" / "d.txt").write_text("x")
+    (root / ".hidden" / "e.txt").write_text("x")
+    it = scan([str(root)], include=["*.txt", "*.md"], exclude=["skip"], is_supported=ingest.supported)
+    assert iter(it) is it  # a generator: nothing is collected up front
+    assert sorted(Path(e.path).name for e in it) == ["a.txt", "b.md"]
+
+
+class _FillingDisk:
+    """The library's real shard, on a disk that fills up after `room` writes: every later upsert
+    and flush fails the way a full disk makes them fail."""
+
+    def __init__(self, store, room: int):
+        self.store, self.room = store, room
+
+    def _spend(self):
+        if self.room <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= 1
+
+    def upsert(self, points):
+        self._spend()
+        self.store.upsert(points)
+
+    def flush(self):
+        if self.room <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.store.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def test_disk_full_stops_with_a_plain_message_and_keeps_what_was_indexed(tmp_path, embedder):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(10):
+        (root / f"doc{i:02}.txt").write_text(_text(i, paragraphs=3), encoding="utf-8")
+    manager, lib = _lib(root)
+    first = sync_library(lib, embedder)
+    assert len(first.indexed) == 10
+    for i in range(10, 16):  # new work arrives; the disk fills up while it is written
+        (root / f"doc{i:02}.txt").write_text(_text(i, paragraphs=3), encoding="utf-8")
+    store = open_library_store(lib, embedder.dimensions)
+    try:
+        with pytest.raises(DiskFull, match="disk is full.*Everything indexed before this point is kept"):
+            sync_library(lib, embedder, store=_FillingDisk(store, room=2))
+    finally:
+        store.close()
+    state = SyncState(lib.state_db)
+    ok = state.con.execute("SELECT COUNT(*), SUM(chunks) FROM files WHERE status='ok'").fetchone()
+    state.close()
+    assert ok[0] >= 10 and ok[1] >= first.chunks  # nothing indexed before is lost
+    store = open_library_store(lib, embedder.dimensions)
+    try:
+        hits = store.search_sparse("Section 1 of document 3", limit=3)
+    finally:
+        store.close()
+    assert hits and hits[0].payload["file"].endswith("doc03.txt")
+    after = sync_library(lib, embedder)  # space freed: the next sync finishes the job
+    assert not after.failed and after.chunks == _consistent(lib, embedder)  # half-written files rolled back and redone
+    state = SyncState(lib.state_db)
+    ok = {Path(p).name for (p,) in state.con.execute("SELECT path FROM files WHERE status='ok'")}
+    state.close()
+    assert ok == {f"doc{i:02}.txt" for i in range(16)}
