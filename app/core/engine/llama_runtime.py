@@ -19,6 +19,8 @@ from typing import Callable, Iterator
 import llama_cpp
 from llama_cpp import _internals as internals
 
+from app.core.engine.sampling import SamplingParams
+
 log = logging.getLogger(__name__)
 llama_log = logging.getLogger("llama_cpp")
 
@@ -56,6 +58,12 @@ def init_backend() -> None:
         _backend_ready = True
 
 
+def amx_kernels_enabled() -> bool:
+    """Whether llama.cpp would route weights to Intel AMX kernels on this CPU (Xeon 4th gen and later)."""
+    init_backend()
+    return "AMX_INT8 = 1" in llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+
+
 def supports_gpu_offload() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())
 
@@ -66,16 +74,6 @@ class Aborted(Exception):
 
 class LoadCancelled(Exception):
     pass
-
-
-@dataclass
-class Sampling:
-    temperature: float = 0.2
-    top_p: float = 0.95
-    top_k: int = 40
-    min_p: float = 0.05
-    repeat_penalty: float = 1.1
-    seed: int = -1
 
 
 @dataclass
@@ -108,6 +106,9 @@ class Runtime:
         params = llama_cpp.llama_model_default_params()
         params.n_gpu_layers = gpu_layers
         params.load_mode = llama_cpp.LLAMA_LOAD_MODE_MMAP
+        # The AMX matrix kernels of this llama.cpp crash the process on multi-token batches (any prompt);
+        # the extra buffer types are what send weights to them, so they stay off on AMX machines.
+        params.use_extra_bufts = not amx_kernels_enabled()
 
         def progress(fraction: float, _data) -> bool:
             if on_progress:
@@ -266,7 +267,7 @@ class Runtime:
     def _batch_capacity(self) -> int:
         return llama_cpp.llama_n_batch(self.ctx.ctx)
 
-    def make_sampler(self, s: Sampling) -> internals.LlamaSampler:
+    def make_sampler(self, s: SamplingParams) -> internals.LlamaSampler:
         # Same chain as llama_cpp.Llama, so the two produce the same text for the same seed.
         sampler = internals.LlamaSampler()
         sampler.add_penalties(self.model.n_vocab(), PENALTY_LAST_N, s.repeat_penalty, 0.0, 0.0)
