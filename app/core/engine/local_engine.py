@@ -21,10 +21,10 @@ from typing import Callable, Iterator, Sequence
 
 import psutil
 
-from app.core.models import gguf_meta
-from app.core.engine.chat_template import ChatTemplate, ChatTemplateError, Message
+from app.core.engine.chat_template import ChatTemplate, ChatTemplateError, ChatTurn
 from app.core.engine.context_budget import ContextTooSmall, FittedPrompt, compose_user_message, fit_prompt, trim_messages
-from app.core.engine.llama_runtime import N_BATCH, Aborted, LoadCancelled, Runtime, Sampling, supports_gpu_offload
+from app.core.engine.sampling import SamplingParams
+from app.core.engine.llama_runtime import N_BATCH, Aborted, LoadCancelled, Runtime, supports_gpu_offload
 from app.core.models.registry import ModelInfo, Registry
 
 log = logging.getLogger(__name__)
@@ -41,24 +41,6 @@ class EngineError(RuntimeError):
 
 def physical_cores() -> int:
     return psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
-
-
-@dataclass
-class SamplingParams:
-    temperature: float = 0.2
-    top_p: float = 0.95
-    top_k: int = 40
-    min_p: float = 0.05
-    repeat_penalty: float = 1.1
-    max_tokens: int = 512
-    seed: int = -1  # -1: a fresh random seed each time
-
-    @classmethod
-    def from_settings(cls, settings) -> "SamplingParams":
-        return cls(**{name: settings.get(f"sampling.{name}") for name in cls.__dataclass_fields__})
-
-    def _sampling(self) -> Sampling:
-        return Sampling(self.temperature, self.top_p, self.top_k, self.min_p, self.repeat_penalty, self.seed)
 
 
 @dataclass
@@ -236,23 +218,11 @@ class Engine:
         return self._submit(self._load, info, int(n_ctx), int(n_threads), bool(gpu_offload),
                             on_progress, allow_unverified, self._load_cancel, int(n_batch))
 
-    def cancel_load(self) -> None:
-        self._load_cancel.set()
-
     def unload(self) -> Future:
         return self._submit(self._unload)
 
     def _refusal(self, info: ModelInfo, n_ctx: int, allow_unverified: bool) -> str | None:
-        registry = self._registry or Registry()
-        reason = registry.load_refusal(info, allow_unverified)
-        if reason:
-            return reason
-        need = estimate_ram(info, n_ctx)
-        total = psutil.virtual_memory().total
-        if need > total:
-            return (f"{info.name} needs about {need / 1024**3:.1f} GB of memory with a {n_ctx}-token context; "
-                    f"this computer has {total / 1024**3:.1f} GB. Choose a smaller model or a shorter context.")
-        return None
+        return (self._registry or Registry()).load_refusal(info, allow_unverified, n_ctx=n_ctx)
 
     def _load(self, info, n_ctx, n_threads, gpu_offload, on_progress, allow_unverified, cancel, n_batch) -> LoadedModel:
         if not info.loadable and info.status != "mismatch":
@@ -307,18 +277,18 @@ class Engine:
             runtime, _ = self._require()
             return runtime.count(text)
 
-    def render(self, messages: Sequence[Message]) -> str:
+    def render(self, messages: Sequence[ChatTurn]) -> str:
         """The exact prompt text the model would see for these messages."""
         with self._model_lock:
             _, template = self._require()
             return template.render(messages)
 
-    def prompt_tokens(self, messages: Sequence[Message]) -> int:
+    def prompt_tokens(self, messages: Sequence[ChatTurn]) -> int:
         with self._model_lock:
             runtime, template = self._require()
             return len(runtime.tokenize(template.render(messages)))
 
-    def fit(self, system: str, history: Sequence[Message], passages: Sequence[str], question: str,
+    def fit(self, system: str, history: Sequence[ChatTurn], passages: Sequence[str], question: str,
             max_tokens: int, compose: Callable[[str, Sequence[str]], str] = compose_user_message) -> FittedPrompt:
         """Messages that fit the context with room for max_tokens: oldest turns go first, then the
         lowest-ranked passages (the end of `passages`). See context_budget.fit_prompt."""
@@ -328,7 +298,7 @@ class Engine:
             return fit_prompt(self.prompt_tokens, n_ctx, system, history, passages, question, max_tokens, compose)
 
     # -- chat ----------------------------------------------------------------------
-    def chat(self, conversation_id: str, messages: Sequence[Message], sampling: SamplingParams | None = None,
+    def chat(self, conversation_id: str, messages: Sequence[ChatTurn], sampling: SamplingParams | None = None,
              on_token: Callable[[str], None] | None = None) -> Generation:
         """Starts answering the last user message; returns at once. Pieces arrive through on_token
         (engine thread) and by iterating the returned Generation."""
@@ -342,7 +312,7 @@ class Engine:
         fut.add_done_callback(failed)
         return gen
 
-    def _chat(self, gen: Generation, messages: list[Message], sampling: SamplingParams) -> None:
+    def _chat(self, gen: Generation, messages: list[ChatTurn], sampling: SamplingParams) -> None:
         started = time.perf_counter()
         timings = Timings()
         if gen.cancelled:
@@ -358,7 +328,7 @@ class Engine:
             stats = runtime.prefill(prompt, gen._cancel)
             timings.prompt_tokens, timings.prompt_evaluated, timings.prompt_ms = (
                 stats.prompt_tokens, stats.prompt_evaluated, stats.prompt_ms)
-            sampler = runtime.make_sampler(sampling._sampling())
+            sampler = runtime.make_sampler(sampling)
             try:
                 for _token, text in runtime.generate(sampler, fitted.max_tokens, gen._cancel):
                     timings.tokens += 1
@@ -381,21 +351,3 @@ class Engine:
         if timings.tokens > 1 and last_at > first_at:
             timings.tokens_per_s = (timings.tokens - 1) / (last_at - first_at)
         gen._finish(Completion("".join(pieces), finish, timings, fitted.max_tokens, fitted.dropped_turns))
-
-
-def estimate_ram(info: ModelInfo, n_ctx: int) -> int:
-    """Weights (mmap'd, but they must fit to run at speed) + KV cache at n_ctx + compute buffers."""
-    kv = n_ctx * 64 * 1024  # fallback: a 7B-class model with grouped-query attention is about 128 KB/token
-    try:
-        meta = gguf_meta.read_gguf(info.path).metadata
-        arch = meta.get("general.architecture", "llama")
-        layers = int(meta.get(f"{arch}.block_count", 0))
-        heads = int(meta.get(f"{arch}.attention.head_count", 0))
-        kv_heads = int(meta.get(f"{arch}.attention.head_count_kv", heads) or heads)
-        embd = int(meta.get(f"{arch}.embedding_length", 0))
-        if layers and heads and embd:
-            head_dim = int(meta.get(f"{arch}.attention.key_length", embd // heads))
-            kv = n_ctx * layers * kv_heads * head_dim * 2 * 2  # K and V, f16
-    except (gguf_meta.GGUFError, TypeError, ValueError):
-        pass
-    return int(info.size_bytes + kv + 0.1 * info.size_bytes + 64 * 1024**2)

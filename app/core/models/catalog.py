@@ -23,7 +23,6 @@ class ChatModelEntry:
     size_bytes: int = 0
     quantization: str = ""
     context_length: int = 0
-    ram_required_gb: float = 0.0
     license: str = ""
     template_notes: str = ""
     description: str = ""

@@ -19,8 +19,10 @@ import psutil
 
 from app.core.foundation import paths
 from app.core.foundation.atomic import write_atomic
+from app.core.foundation.settings import ModelSettings, Settings
 from app.core.models.catalog import Catalog, ChatModelEntry, load_catalog
 from app.core.models.gguf_meta import GGUFError, read_gguf
+from app.core.models.memory import kv_bytes_per_token, ram_required
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,8 @@ class ModelInfo:
     quantization: str = ""
     parameter_count: int = 0
     has_chat_template: bool = False
-    ram_required_bytes: int = 0
+    kv_bytes_per_token: int = 0
+    ram_required_bytes: int = 0  # at the registry's context length (models.memory)
     fits_ram: bool = True
     license: str = ""
     template_notes: str = ""
@@ -154,18 +157,19 @@ def _group_splits(files: list[Path]) -> list[list[Path]]:
     return singles
 
 
-def ram_estimate(size_bytes: int, n_ctx: int = 4096) -> int:
-    # mmap'd weights plus KV cache and compute buffers; 20% + 0.25 GB covers common 7-24B models at 4-8k.
-    return int(size_bytes * 1.2 + 256 * 1024 * 1024 + n_ctx * 64 * 1024)
-
-
 class Registry:
     """The one owner of model discovery and verification state."""
 
-    def __init__(self, catalog: Catalog | None = None, allow_mismatch: bool = False):
+    def __init__(self, catalog: Catalog | None = None, allow_mismatch: bool = False,
+                 n_ctx: int = ModelSettings.n_ctx):
         self.catalog = catalog or load_catalog()
         self.allow_mismatch = allow_mismatch
+        self.n_ctx = n_ctx  # the context the engine loads with: memory needs are judged at it
         self.cache = FileCache(paths.cache_dir() / "models.json")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Registry":
+        return cls(allow_mismatch=settings.get("model.allow_mismatch"), n_ctx=settings.get("model.n_ctx"))
 
     def scan(self) -> list[ModelInfo]:
         models: list[ModelInfo] = []
@@ -203,12 +207,15 @@ class Registry:
             self._check_split(info)
         if info.status not in (CORRUPT, INCOMPLETE):
             self._apply_cached_hash(info, entry)
-        info.ram_required_bytes = int(entry.ram_required_gb * 1024**3) if entry and entry.ram_required_gb else ram_estimate(size)
+        info.ram_required_bytes = ram_required(size, info.kv_bytes_per_token,
+                                               min(self.n_ctx, info.context_length or self.n_ctx))
         info.fits_ram = info.ram_required_bytes <= psutil.virtual_memory().total
         return info
 
     def _read_header(self, info: ModelInfo) -> None:
         cached = self.cache.get(info.path, "header")
+        if cached is not None and "error" not in cached and "kv_bytes_per_token" not in cached:
+            cached = None  # cached before memory needs were: read the header again
         if cached is None:
             try:
                 header = read_gguf(info.path)
@@ -222,6 +229,7 @@ class Registry:
                     "parameter_count": header.parameter_count,
                     "has_chat_template": header.chat_template is not None,
                     "general_name": header.metadata.get("general.name", ""),
+                    "kv_bytes_per_token": kv_bytes_per_token(header.metadata),
                 }
                 if len(info.files) > 1:
                     cached["parameter_count"] = 0  # counted from all parts below
@@ -232,7 +240,8 @@ class Registry:
         if "error" in cached:
             info.status, info.reason = CORRUPT, cached["error"]
             return
-        for key in ("architecture", "context_length", "quantization", "parameter_count", "has_chat_template"):
+        for key in ("architecture", "context_length", "quantization", "parameter_count", "has_chat_template",
+                    "kv_bytes_per_token"):
             setattr(info, key, cached[key])
         if info.side_loaded and cached.get("general_name"):
             info.name = str(cached["general_name"])
@@ -299,8 +308,9 @@ class Registry:
             if m.status == UNVERIFIED and not m.sha256 and not m.side_loaded and m.size_bytes <= max_bytes:
                 self.verify(m)
 
-    def load_refusal(self, info: ModelInfo, allow_unverified: bool = True) -> str | None:
-        """Why this model may not be loaded, in plain words; None when it may."""
+    def load_refusal(self, info: ModelInfo, allow_unverified: bool = True, n_ctx: int | None = None) -> str | None:
+        """Why this model may not be loaded, in plain words; None when it may. Memory is judged at
+        n_ctx tokens of context when given, else at the registry's."""
         if info.status == CORRUPT:
             return f"{info.name} cannot be used: {info.reason}."
         if info.status == INCOMPLETE:
@@ -310,10 +320,12 @@ class Registry:
                     "Copy the file again, or ask IT to allow unverified files.")
         if info.side_loaded and not allow_unverified:
             return f"{info.name} is not in the approved catalog, and your IT policy only allows verified models."
-        if not info.fits_ram:
-            need = info.ram_required_bytes / 1024**3
-            have = psutil.virtual_memory().total / 1024**3
-            return f"{info.name} needs about {need:.1f} GB of memory; this computer has {have:.1f} GB."
+        n_ctx = min(n_ctx or self.n_ctx, info.context_length or n_ctx or self.n_ctx)
+        need = ram_required(info.size_bytes, info.kv_bytes_per_token, n_ctx)
+        total = psutil.virtual_memory().total
+        if need > total:
+            return (f"{info.name} needs about {need / 1024**3:.1f} GB of memory with a {n_ctx}-token context; "
+                    f"this computer has {total / 1024**3:.1f} GB. Choose a smaller model or a shorter context.")
         return None
 
 
