@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Sequence, TypedDict
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -33,7 +33,11 @@ NO_TEMPLATE_WARNING = (
     "so its answers may be poorer than with its own format."
 )
 
-Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+class ChatTurn(TypedDict):
+    """One turn as the model's chat template reads it: plain dicts, so callers build them inline."""
+
+    role: str  # "system", "user" or "assistant"
+    content: str
 
 
 class ChatTemplateError(ValueError):
@@ -60,7 +64,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     return env
 
 
-def fold_system(messages: Sequence[Message]) -> list[Message]:
+def fold_system(messages: Sequence[ChatTurn]) -> list[ChatTurn]:
     """The system prompt moved to the start of the first user message (for templates without a system role)."""
     messages = [dict(m) for m in messages]
     system = [m["content"] for m in messages if m["role"] == "system"]
@@ -116,7 +120,7 @@ class ChatTemplate:
         self.render([{"role": "system", "content": "S"}, {"role": "user", "content": "Q"},
                      {"role": "assistant", "content": "A"}, {"role": "user", "content": "Q"}])
 
-    def render(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+    def render(self, messages: Sequence[ChatTurn], add_generation_prompt: bool = True) -> str:
         messages = [{"role": m["role"], "content": m["content"]} for m in messages]
         if self.folds_system:
             return self._render(fold_system(messages), add_generation_prompt)
@@ -133,7 +137,7 @@ class ChatTemplate:
             log.info("chat template has no system role: the system prompt goes into the first user turn")
             return text
 
-    def _render(self, messages: list[Message], add_generation_prompt: bool) -> str:
+    def _render(self, messages: list[ChatTurn], add_generation_prompt: bool) -> str:
         try:
             return self._compiled.render(
                 messages=messages, add_generation_prompt=add_generation_prompt,

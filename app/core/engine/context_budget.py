@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-Message = dict
-CountTokens = Callable[[Sequence[Message]], int]  # rendered-prompt tokens for these messages
+from app.core.engine.chat_template import ChatTurn
+
+CountTokens = Callable[[Sequence[ChatTurn]], int]  # rendered-prompt tokens for these messages
 
 MIN_ANSWER = 64
 
@@ -22,7 +23,7 @@ class ContextTooSmall(ValueError):
 
 @dataclass
 class FittedPrompt:
-    messages: list[Message]
+    messages: list[ChatTurn]
     kept_passages: list[str] = field(default_factory=list)
     dropped_turns: int = 0  # messages of the oldest history left out
     prompt_tokens: int = 0
@@ -38,7 +39,7 @@ def compose_user_message(question: str, passages: Sequence[str]) -> str:
     return f"Excerpts:\n\n{blocks}\n\nQuestion: {question}"
 
 
-def _drop_oldest_turn(history: list[Message]) -> int:
+def _drop_oldest_turn(history: list[ChatTurn]) -> int:
     """Removes the oldest user message and the replies to it; returns how many messages went."""
     n = 1
     del history[0]
@@ -48,7 +49,7 @@ def _drop_oldest_turn(history: list[Message]) -> int:
     return n
 
 
-def _finish(count: CountTokens, n_ctx: int, messages: list[Message], max_tokens: int, **kw) -> FittedPrompt:
+def _finish(count: CountTokens, n_ctx: int, messages: list[ChatTurn], max_tokens: int, **kw) -> FittedPrompt:
     used = count(messages)
     room = n_ctx - used
     if room < min(MIN_ANSWER, max_tokens):
@@ -59,14 +60,14 @@ def _finish(count: CountTokens, n_ctx: int, messages: list[Message], max_tokens:
     return FittedPrompt(messages, prompt_tokens=used, max_tokens=max(1, min(max_tokens, room)), **kw)
 
 
-def fit_prompt(count: CountTokens, n_ctx: int, system: str, history: Sequence[Message], passages: Sequence[str],
+def fit_prompt(count: CountTokens, n_ctx: int, system: str, history: Sequence[ChatTurn], passages: Sequence[str],
                question: str, max_tokens: int,
                compose: Callable[[str, Sequence[str]], str] = compose_user_message) -> FittedPrompt:
     history = [dict(m) for m in history if m.get("role") != "system"]
     kept = list(passages)
     limit = n_ctx - max_tokens
 
-    def build() -> list[Message]:
+    def build() -> list[ChatTurn]:
         head = [{"role": "system", "content": system}] if system else []
         return head + history + [{"role": "user", "content": compose(question, kept)}]
 
@@ -81,7 +82,7 @@ def fit_prompt(count: CountTokens, n_ctx: int, system: str, history: Sequence[Me
                    dropped_passages=dropped_passages)
 
 
-def trim_messages(count: CountTokens, n_ctx: int, messages: Sequence[Message], max_tokens: int) -> FittedPrompt:
+def trim_messages(count: CountTokens, n_ctx: int, messages: Sequence[ChatTurn], max_tokens: int) -> FittedPrompt:
     """For a ready conversation (system?, turns..., last user message): drops the oldest turns only."""
     messages = [dict(m) for m in messages]
     head = messages[:1] if messages and messages[0]["role"] == "system" else []

@@ -113,7 +113,7 @@ class SettingInvalid(ValueError):
     pass
 
 
-# get_type_hints evaluates every annotation string each call (~2 ms per setting read): once is enough.
+# get_type_hints evaluates every annotation string on each call; settings are read on the UI thread.
 @functools.cache
 def _sections() -> dict[str, type]:
     return {f.name: get_type_hints(SettingsData)[f.name] for f in dataclasses.fields(SettingsData)}
@@ -282,9 +282,6 @@ class Settings:
             raise SettingInvalid(f"{self.path} belongs to a newer Strongroom and is not overwritten")
         doc = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in self._user.items() if k != "schema_version"}}
         write_atomic(self.path, tomli_w.dumps(doc))
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self.data)
 
     @staticmethod
     def _split(key: str) -> tuple[str, str]:

@@ -69,10 +69,6 @@ class GGUFInfo:
                 return f"type {ftype}"
         return "unknown"
 
-    @property
-    def split_count(self) -> int:
-        value = self.metadata.get("split.count", 1)
-        return int(value) if isinstance(value, int) else 1
 
 
 class _Cursor:
