@@ -90,15 +90,17 @@ def history_db() -> Path:
     return data_dir() / "history.sqlite3"
 
 
+def _install_root() -> Path:
+    # In a PyInstaller bundle the data files sit under sys._MEIPASS; in a checkout, above app/.
+    return Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[3]))
+
+
 def resources_dir() -> Path:
-    # In a PyInstaller bundle the data files sit under sys._MEIPASS.
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    return base / "resources"
+    return _install_root() / "resources"
 
 
 def catalog_file() -> Path:
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    return base / "models.toml"
+    return _install_root() / "models.toml"
 
 
 def _package_dir(module: str) -> Path | None:

@@ -19,8 +19,8 @@ from .model import ParsedDocument
 if TYPE_CHECKING:
     import tokenizers
 
-# The Rust tokenizer holds the interpreter lock while it encodes (~0.65 ms per 1,000 characters here):
-# 16,000 characters keep each call near 10 ms, so the window stays responsive while a long file indexes.
+# The Rust tokenizer holds the interpreter lock while it encodes: short windows keep each call brief,
+# so the window stays responsive while a long file indexes (figures in the README's Performance section).
 WINDOW_CHARS = 16_000
 CHARS_PER_TOKEN_CAP = 16  # bounds chunk size when a "token" is huge (e.g. [UNK] for a giant word)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
@@ -46,8 +46,8 @@ class Chunk:
 def load_tokenizer(model_dir: Path) -> "tokenizers.Tokenizer":
     """The tokenizer of an embedding model folder (tokenizer.json), without importing torch.
 
-    Loaded once per folder: reading tokenizer.json holds the interpreter lock for ~50 ms, which every
-    sync would otherwise pay (and the window with it). Encoding is thread-safe and nothing changes
+    Loaded once per folder: reading tokenizer.json holds the interpreter lock long enough to stall the
+    window, and every sync would otherwise pay for it. Encoding is thread-safe and nothing changes
     the tokenizer after this."""
     return _load_tokenizer(str(Path(model_dir).resolve()))
 
