@@ -81,7 +81,8 @@ def reference_chunks(text: str) -> list[str]:
 
 def index_reference(workdir: Path, embedder):
     """Chunks with the evaluation reader, stores with the app's EdgeStore."""
-    from app.core.index.store import ChunkPoint, EdgeStore, folder_chain
+    from app.core.index.edge_store import EdgeStore
+    from app.core.index.store import ChunkPoint, folder_chain
 
     store = EdgeStore(workdir / "shard", embedder.dimensions, name="Evaluation")
     for path in sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md"):

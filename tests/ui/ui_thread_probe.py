@@ -19,7 +19,8 @@ APP = Path(app.__file__).resolve().parent
 # engine.py and library.py are left out on purpose: the engine's API only queues work for its own
 # thread, and the library list is a small JSON file and a read-only SQLite count.
 SLOW_APP_MODULES = [APP / "core" / name for name in (
-    "engine/llama_runtime.py", "index/store.py", "library/sync.py", "index/embedder.py", "library/ingest")]
+    "engine/llama_runtime.py", "index/store.py", "index/bm25.py", "index/edge_store.py", "index/server_store.py",
+    "index/embedder.py", "library/sync.py", "library/ingest")]
 COLLECTOR = str(APP / "ui" / "ui_thread_gc.py")
 SLOW_PACKAGES = ("llama_cpp", "qdrant_edge", "qdrant_client", "sentence_transformers", "torch",
                  "transformers", "pypdfium2", "docx", "odf", "striprtf")

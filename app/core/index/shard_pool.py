@@ -11,7 +11,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from app.core.index.store import EdgeStore
+from app.core.index.edge_store import EdgeStore
 
 
 class ShardPool:

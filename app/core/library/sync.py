@@ -33,7 +33,8 @@ from typing import Callable, Iterator
 
 from app.core.index.embedder import Embedder
 from app.core.library.libraries import Library, LibraryManager
-from app.core.index.store import ChunkPoint, EdgeStore, StoreError, VectorStore, folder_chain, remove_shard
+from app.core.index.edge_store import EdgeStore, remove_shard
+from app.core.index.store import ChunkPoint, StoreError, VectorStore, folder_chain
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,9 @@ import uuid
 import numpy as np
 import pytest
 
-from app.core.index.store import ChunkPoint, EdgeStore, QdrantServerStore, SearchFilter, StoreInUse, folder_chain
+from app.core.index.edge_store import EdgeStore
+from app.core.index.server_store import QdrantServerStore
+from app.core.index.store import ChunkPoint, SearchFilter, StoreInUse, folder_chain
 
 DIM = 8
 
@@ -150,7 +152,7 @@ def test_optimize_command_refuses_a_missing_folder(tmp_path):
 def test_second_process_gets_a_plain_in_use_message(tmp_path):
     s = EdgeStore(tmp_path / "shard", DIM, name="Contracts")
     code = (
-        "import sys\nfrom app.core.index.store import EdgeStore, StoreInUse\n"
+        "import sys\nfrom app.core.index.edge_store import EdgeStore\nfrom app.core.index.store import StoreInUse\n"
         f"try:\n    EdgeStore({str(tmp_path / 'shard')!r}, {DIM}, name='Contracts')\n"
         "except StoreInUse as e:\n    print(e); sys.exit(3)\n"
     )
