@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,9 +162,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
-def _apply(data: SettingsData, doc: dict[str, Any], source: str, warnings: list[str]) -> list[str]:
-    """Copies valid values of doc into data; returns the keys applied. Bad values become warnings."""
-    applied = []
+def _apply(data: SettingsData, doc: dict[str, Any], source: str, warnings: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Copies valid values of doc into data. Returns the keys applied and, for known keys whose value
+    is invalid, the reason (those keep their default). Unknown sections and keys become warnings."""
+    applied: list[str] = []
+    invalid: dict[str, str] = {}
     sections = _sections()
     for section, values in doc.items():
         if section in ("schema_version", "policy"):
@@ -182,8 +185,23 @@ def _apply(data: SettingsData, doc: dict[str, Any], source: str, warnings: list[
                 setattr(target, name, _coerce(key, fields[name], value))
                 applied.append(key)
             except SettingInvalid as exc:
-                warnings.append(f"{source}: {exc}; the default is used")
-    return applied
+                invalid[key] = str(exc)
+    return applied, invalid
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line where a TOML file sets `key` (section.name), for messages IT can act on."""
+    section, name = key.split(".", 1)
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            current = stripped.strip("[] \t")
+        elif current == section and re.match(rf"{re.escape(name)}\s*=", stripped):
+            return number
+        elif re.match(rf"{re.escape(section)}\s*\.\s*{re.escape(name)}\s*=", stripped) and current == "":
+            return number
+    return None
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +233,8 @@ class Settings:
         self.warnings = []
         self.data = SettingsData()
         self._user = self._load_user()
-        _apply(self.data, self._user, self.path.name, self.warnings)
+        _, invalid = _apply(self.data, self._user, self.path.name, self.warnings)
+        self.warnings += [f"{self.path.name}: {reason}; the default is used" for reason in invalid.values()]
         self._apply_policy()
 
     def _load_user(self) -> dict[str, Any]:
@@ -257,8 +276,20 @@ class Settings:
             return
         meta = doc.get("policy", {}) if isinstance(doc.get("policy"), dict) else {}
         self.policy_message = str(meta.get("message", "")) or "set by your IT department"
-        for key in _apply(self.data, doc, f"policy {self.policy_path.name}", self.warnings):
+        applied, invalid = _apply(self.data, doc, f"policy {self.policy_path.name}", self.warnings)
+        for key in applied:
             self.locked[key] = self.policy_message
+        if invalid:
+            try:
+                text = self.policy_path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+        for key, reason in invalid.items():
+            # Fail closed: IT meant to set this; the user may not change it while the policy is wrong.
+            line = _line_of(text, key)
+            where = f"{self.policy_path}" + (f" line {line}" if line else "")
+            self.locked[key] = f"the IT policy value is not valid ({where}: {reason}); the default applies until IT corrects it"
+            self.warnings.append(f"IT policy {where}: {reason}. '{key}' stays at its default and is locked.")
 
     # -- access ---------------------------------------------------------------
     def get(self, key: str) -> Any:

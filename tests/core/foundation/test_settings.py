@@ -1,7 +1,7 @@
 import pytest
 
 from app.core.foundation import settings as settings_mod
-from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
+from app.core.foundation.settings import SamplingSettings, SettingInvalid, SettingLocked, Settings
 
 
 def test_defaults_without_files():
@@ -127,3 +127,27 @@ def test_newer_schema_is_read_but_never_overwritten():
     with pytest.raises(SettingInvalid):
         s.save()
     assert "schema_version = 99" in s.path.read_text()
+
+
+def test_invalid_policy_value_fails_closed_and_names_the_line(tmp_path, monkeypatch):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[policy]\nmessage = "Contoso IT"\n\n[sampling]\ntop_k = 20\ntemperature = "hot"\n')
+    monkeypatch.setenv("STRONGROOM_POLICY", str(policy))
+    s = Settings()
+    assert s.get("sampling.temperature") == SamplingSettings.temperature  # the default, not the user's value
+    assert s.is_locked("sampling.temperature")
+    assert f"{policy} line 6" in s.locked["sampling.temperature"]
+    assert s.get("sampling.top_k") == 20 and s.locked["sampling.top_k"] == "Contoso IT"
+    with pytest.raises(SettingLocked):
+        s.set("sampling.temperature", 0.9)
+    assert any("line 6" in w and "sampling.temperature" in w for w in s.warnings)
+
+
+def test_invalid_user_value_is_a_warning_and_stays_changeable(strongroom_home):
+    s = Settings()
+    s.path.parent.mkdir(parents=True, exist_ok=True)
+    s.path.write_text('[sampling]\ntemperature = "hot"\n')
+    s = Settings()
+    assert s.get("sampling.temperature") == SamplingSettings.temperature and not s.is_locked("sampling.temperature")
+    assert any("sampling.temperature" in w for w in s.warnings)
+    s.set("sampling.temperature", 0.5)
