@@ -25,7 +25,7 @@ from app.core.engine.chat_template import ChatTemplate, ChatTemplateError, ChatT
 from app.core.engine.context_budget import ContextTooSmall, FittedPrompt, compose_user_message, fit_prompt, trim_messages
 from app.core.engine.sampling import SamplingParams
 from app.core.engine.llama_runtime import N_BATCH, Aborted, LoadCancelled, Runtime, supports_gpu_offload
-from app.core.models.registry import ModelInfo, Registry
+from app.core.models.registry import LoadPolicy, ModelInfo, Registry
 
 log = logging.getLogger(__name__)
 
@@ -199,37 +199,37 @@ class Engine:
 
     def load(self, info: ModelInfo, n_ctx: int | None = None, n_threads: int | None = None,
              gpu_offload: bool | None = None, on_progress: Callable[[float], None] | None = None,
-             allow_unverified: bool = True, settings=None, n_batch: int = N_BATCH) -> Future:
+             settings=None, n_batch: int = N_BATCH, allow_unverified=None) -> Future:  # COMPAT-REMOVE
         """Loads (or switches to) a model in the background; the Future gives a LoadedModel.
 
-        None values come from settings (model.n_ctx, model.n_threads, model.gpu_offload). A model that is
-        refused (corrupt, not allowed, too big for this computer) fails the Future with EngineError.
+        None values come from settings (model.n_ctx, model.n_threads, model.gpu_offload). What may be
+        loaded is always judged here, by the settings' model policy (IT's allowed_models,
+        allow_unverified, allow_mismatch): every window, command and backend loads through this. A
+        model that is refused fails the Future with EngineError, in plain words.
         n_batch is how many prompt tokens one decode takes (llama.cpp's n_batch = n_ubatch).
         """
-        if settings is None and (n_ctx is None or n_threads is None or gpu_offload is None):
+        if settings is None:
             from app.core.foundation.settings import Settings
 
             settings = Settings()
+        policy = LoadPolicy.from_settings(settings)
         n_ctx = n_ctx if n_ctx is not None else settings.get("model.n_ctx")
         n_threads = n_threads if n_threads is not None else settings.get("model.n_threads")
         gpu_offload = gpu_offload if gpu_offload is not None else settings.get("model.gpu_offload")
         n_threads = n_threads if n_threads and n_threads > 0 else physical_cores()
         self._load_cancel = threading.Event()
         return self._submit(self._load, info, int(n_ctx), int(n_threads), bool(gpu_offload),
-                            on_progress, allow_unverified, self._load_cancel, int(n_batch))
+                            on_progress, policy, self._load_cancel, int(n_batch))
 
     def unload(self) -> Future:
         return self._submit(self._unload)
 
-    def _refusal(self, info: ModelInfo, n_ctx: int, allow_unverified: bool) -> str | None:
-        return (self._registry or Registry()).load_refusal(info, allow_unverified, n_ctx=n_ctx)
-
-    def _load(self, info, n_ctx, n_threads, gpu_offload, on_progress, allow_unverified, cancel, n_batch) -> LoadedModel:
+    def _load(self, info, n_ctx, n_threads, gpu_offload, on_progress, policy, cancel, n_batch) -> LoadedModel:
         if not info.loadable and info.status != "mismatch":
             raise EngineError(f"{info.name} cannot be used: {info.reason}.")
         requested = n_ctx
         n_ctx = min(n_ctx, info.context_length or n_ctx)
-        reason = self._refusal(info, n_ctx, allow_unverified)
+        reason = (self._registry or Registry()).check_before_load(info, policy, n_ctx, cancel=cancel)
         if reason:
             raise EngineError(reason)
         self._unload()

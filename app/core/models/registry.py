@@ -5,6 +5,7 @@ a file is hashed once unless it changes. Header metadata is cached the same way.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -157,19 +158,35 @@ def _group_splits(files: list[Path]) -> list[list[Path]]:
     return singles
 
 
+@dataclass(frozen=True)
+class LoadPolicy:
+    """Which models may be loaded: the model settings, and so whatever IT policy locks there."""
+
+    allow_unverified: bool = ModelSettings.allow_unverified
+    allow_mismatch: bool = ModelSettings.allow_mismatch
+    allowed_models: tuple[str, ...] = ()  # catalog or side-loaded ids; empty: any
+    n_ctx: int = ModelSettings.n_ctx  # the context the engine loads with: memory is judged at it
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "LoadPolicy":
+        return cls(allow_unverified=settings.get("model.allow_unverified"),
+                   allow_mismatch=settings.get("model.allow_mismatch"),
+                   allowed_models=tuple(settings.get("model.allowed_models")), n_ctx=settings.get("model.n_ctx"))
+
+
 class Registry:
     """The one owner of model discovery and verification state."""
 
-    def __init__(self, catalog: Catalog | None = None, allow_mismatch: bool = False,
-                 n_ctx: int = ModelSettings.n_ctx):
+    def __init__(self, catalog: Catalog | None = None, policy: LoadPolicy | None = None, allow_mismatch=None):
         self.catalog = catalog or load_catalog()
-        self.allow_mismatch = allow_mismatch
-        self.n_ctx = n_ctx  # the context the engine loads with: memory needs are judged at it
+        self.policy = policy or LoadPolicy()
+        if allow_mismatch is not None:  # COMPAT-REMOVE
+            self.policy = LoadPolicy(allow_mismatch=allow_mismatch)
         self.cache = FileCache(paths.cache_dir() / "models.json")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Registry":
-        return cls(allow_mismatch=settings.get("model.allow_mismatch"), n_ctx=settings.get("model.n_ctx"))
+        return cls(policy=LoadPolicy.from_settings(settings))
 
     def scan(self) -> list[ModelInfo]:
         models: list[ModelInfo] = []
@@ -207,8 +224,8 @@ class Registry:
             self._check_split(info)
         if info.status not in (CORRUPT, INCOMPLETE):
             self._apply_cached_hash(info, entry)
-        info.ram_required_bytes = ram_required(size, info.kv_bytes_per_token,
-                                               min(self.n_ctx, info.context_length or self.n_ctx))
+        n_ctx = self.policy.n_ctx
+        info.ram_required_bytes = ram_required(size, info.kv_bytes_per_token, min(n_ctx, info.context_length or n_ctx))
         info.fits_ram = info.ram_required_bytes <= psutil.virtual_memory().total
         return info
 
@@ -308,25 +325,49 @@ class Registry:
             if m.status == UNVERIFIED and not m.sha256 and not m.side_loaded and m.size_bytes <= max_bytes:
                 self.verify(m)
 
-    def load_refusal(self, info: ModelInfo, allow_unverified: bool = True, n_ctx: int | None = None) -> str | None:
-        """Why this model may not be loaded, in plain words; None when it may. Memory is judged at
-        n_ctx tokens of context when given, else at the registry's."""
-        if info.status == CORRUPT:
+    def load_refusal(self, info: ModelInfo, policy: LoadPolicy | None = None, n_ctx: int | None = None,
+                     allow_unverified=None) -> str | None:
+        """Why this model may not be loaded, in plain words; None when it may. The policy defaults to
+        the registry's; memory is judged at n_ctx tokens of context when given, else at the policy's."""
+        policy = policy or self.policy
+        if allow_unverified is not None:  # COMPAT-REMOVE
+            policy = dataclasses.replace(policy, allow_unverified=allow_unverified)
+        if info.status in (CORRUPT, INCOMPLETE):
             return f"{info.name} cannot be used: {info.reason}."
-        if info.status == INCOMPLETE:
-            return f"{info.name} cannot be used: {info.reason}."
-        if info.status == MISMATCH and not self.allow_mismatch:
+        if policy.allowed_models and not {info.id, info.catalog_id} & set(policy.allowed_models):
+            return (f"Your IT policy allows only these models: {', '.join(policy.allowed_models)}. "
+                    f"{info.name} is not one of them.")
+        if info.status == MISMATCH and not policy.allow_mismatch:
             return (f"{info.name} was not loaded because its checksum does not match the published file. "
                     "Copy the file again, or ask IT to allow unverified files.")
-        if info.side_loaded and not allow_unverified:
-            return f"{info.name} is not in the approved catalog, and your IT policy only allows verified models."
-        n_ctx = min(n_ctx or self.n_ctx, info.context_length or n_ctx or self.n_ctx)
+        if info.status != VERIFIED and not policy.allow_unverified:
+            if info.side_loaded:
+                return f"{info.name} is not in the approved catalog, and your IT policy only allows verified models."
+            if info.status == UNVERIFIED and not info.sha256:
+                entry = self.catalog.chat_by_id(info.catalog_id) if info.catalog_id else None
+                if entry is not None and any(entry.sha256):
+                    return f"{info.name} has not been verified yet; verify it in Models (or `strongroom models verify`)."
+            return (f"{info.name} has no published checksum to verify it against, and your IT policy only "
+                    "allows verified models.")
+        n_ctx = n_ctx or policy.n_ctx
+        n_ctx = min(n_ctx, info.context_length or n_ctx)
         need = ram_required(info.size_bytes, info.kv_bytes_per_token, n_ctx)
         total = psutil.virtual_memory().total
         if need > total:
             return (f"{info.name} needs about {need / 1024**3:.1f} GB of memory with a {n_ctx}-token context; "
                     f"this computer has {total / 1024**3:.1f} GB. Choose a smaller model or a shorter context.")
         return None
+
+    def check_before_load(self, info: ModelInfo, policy: LoadPolicy, n_ctx: int,
+                          progress: Progress | None = None, cancel: threading.Event | None = None) -> str | None:
+        """load_refusal, after hashing a catalog model that the policy requires verified and that has
+        a published checksum but was never hashed (slow for big files: call off the UI thread)."""
+        if (not policy.allow_unverified and info.status == UNVERIFIED and not info.side_loaded
+                and not info.sha256):
+            entry = self.catalog.chat_by_id(info.catalog_id) if info.catalog_id else None
+            if entry is not None and any(entry.sha256):
+                self.verify(info, progress, cancel)
+        return self.load_refusal(info, policy, n_ctx)
 
 
 def _side_loaded_id(path: Path) -> str:

@@ -9,7 +9,7 @@ import pytest
 from app.core.engine.local_engine import Engine, EngineError
 from app.core.models import memory, registry as registry_mod
 from app.core.models.gguf_meta import read_gguf
-from app.core.models.registry import Registry
+from app.core.models.registry import LoadPolicy, Registry
 
 N_CTX = 512
 
@@ -30,16 +30,16 @@ def test_need_grows_with_the_context():
 
 @pytest.mark.parametrize("spare", [-1, +1])
 def test_models_view_and_engine_agree_on_what_fits(demo_gguf, strongroom_home, monkeypatch, spare):
-    info = Registry(n_ctx=N_CTX).find("smollm2-135m-instruct")
+    info = Registry(policy=LoadPolicy(n_ctx=N_CTX)).find("smollm2-135m-instruct")
     need = memory.ram_required(info.size_bytes, info.kv_bytes_per_token, N_CTX)
     assert need == info.ram_required_bytes
     monkeypatch.setattr(registry_mod.psutil, "virtual_memory", lambda: SimpleNamespace(total=need + spare))
-    shown = Registry(n_ctx=N_CTX).find("smollm2-135m-instruct")
-    engine = Engine(Registry(n_ctx=N_CTX))
+    shown = Registry(policy=LoadPolicy(n_ctx=N_CTX)).find("smollm2-135m-instruct")
+    engine = Engine(Registry(policy=LoadPolicy(n_ctx=N_CTX)))
     try:
         if spare < 0:
             assert not shown.fits_ram
-            refusal = Registry(n_ctx=N_CTX).load_refusal(shown)
+            refusal = Registry(policy=LoadPolicy(n_ctx=N_CTX)).load_refusal(shown)
             assert f"{N_CTX}-token context" in refusal
             with pytest.raises(EngineError) as caught:
                 engine.load(shown, n_ctx=N_CTX, n_threads=1, gpu_offload=False).result(timeout=120)
