@@ -14,6 +14,7 @@ from .errors import error_dialog, show_error
 from .libraries_view import LibrariesView
 from .models_view import ModelsView
 from .services import Services
+from .services import warm_up as import_heavy_libraries  # `warm_up` is MainWindow's switch for it
 from .settings_dialog import SettingsDialog
 from .sidebar import Sidebar
 from .sources_pane import SourcesPane
@@ -109,7 +110,7 @@ class MainWindow(QMainWindow):
         self.models_view.refresh()
         self.libraries_view.watch_folders()
         if warm_up:
-            tasks.run_in_background(Services.warm_up, on_success=lambda _r: self._catch_up_libraries(),
+            tasks.run_in_background(import_heavy_libraries, on_success=lambda _r: self._catch_up_libraries(),
                                     on_failure=self._warm_up_failed)
 
     def _warm_up_failed(self, exc: BaseException) -> None:

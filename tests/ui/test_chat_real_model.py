@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.ui.main_window import MainWindow
-from app.ui.services import Services
+from app.ui.services import Services, warm_up
 from tests.ui.heartbeat import Heartbeat
 from tests.ui.ui_thread_probe import UiThreadProbe
 
@@ -29,7 +29,7 @@ def _ask(qtbot, window, text):
 
 def test_ask_stream_regenerate_edit_without_stalls(qtbot, demo_gguf):
     services = _services(max_tokens=40)
-    Services.warm_up(parts=("chat",))  # the window does this right after it opens; first imports hold the interpreter lock
+    warm_up(parts=("chat",))  # the window does this right after it opens; first imports hold the interpreter lock
     with Heartbeat(explain_ms=60) as beat, UiThreadProbe() as probe:
         window = MainWindow(services, warm_up=False, auto_load=True)
         qtbot.addWidget(window)

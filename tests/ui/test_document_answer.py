@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import QUrl, Qt
 
 from app.ui.main_window import MainWindow
-from app.ui.services import Services
+from app.ui.services import Services, warm_up
 from tests.ui.documents import PAGE_TEXT, write_pdf
 from tests.ui.ui_thread_probe import UiThreadProbe
 
@@ -21,7 +21,7 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
     for key, value in (("model.n_ctx", 2048), ("model.n_threads", 2), ("sampling.max_tokens", 40),
                        ("sampling.seed", 3), ("sampling.temperature", 0.0)):
         services.settings.set(key, value)
-    Services.warm_up()
+    warm_up()
     with UiThreadProbe() as probe:
         window = MainWindow(services, warm_up=False, auto_load=True)
         qtbot.addWidget(window)

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from app.ui.libraries_view import LibrariesView
-from app.ui.services import Services
+from app.ui.services import Services, warm_up
 from tests.ui.documents import write_pdf
 from tests.ui.heartbeat import Heartbeat
 from tests.ui.ui_thread_probe import UiThreadProbe
@@ -42,7 +42,7 @@ def test_add_index_and_failures(qtbot, tmp_path):
 
 
 def test_indexing_stays_off_the_ui_thread(qtbot, tmp_path):
-    Services.warm_up()  # what the window does at start-up, before any indexing
+    warm_up()  # what the window does at start-up, before any indexing
     docs = tmp_path / "Notes"
     docs.mkdir()
     (docs / "memo.txt").write_text("The court held that the arbitration clause was void. " * 40, encoding="utf-8")

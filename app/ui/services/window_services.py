@@ -1,203 +1,26 @@
-"""The one place where the window meets the core.
+"""Services: what one window needs from the core (engine, registry, settings, history, libraries).
 
-Every core service the UI uses enters here (engine, registry, settings, history, libraries), so the
-views depend on these small shapes and not on each core module's details. Nothing here invents
-answers or data: a service that cannot start says why, in words the views show as they are.
-Calls that may take time (loading, hashing, scanning, database writes of large answers) are made
-by the views through app.ui.tasks, never on the UI thread.
+Nothing here invents answers or data: a service that cannot start says why (Unavailable), in words
+the views show as they are. Calls that may take time (loading, hashing, scanning, database writes
+of large answers) are made by the views through app.ui.tasks, never on the UI thread.
 """
 from __future__ import annotations
 
 import importlib
 import logging
-import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Callable, Protocol
-
-from app.core.foundation import paths
+from typing import Callable
 
 from app.core.answers import rag
-from app.core.models.registry import ModelInfo, Registry
+from app.core.foundation import paths
 from app.core.foundation.settings import Settings
+from app.core.models.registry import ModelInfo, Registry
+
+from .conversations import Conversation, ConversationStore, HistoryConversations, SessionConversations
+from .generations import EngineGeneration, Generation, RagGeneration
 
 log = logging.getLogger(__name__)
-
-
-# -- shapes the views use -------------------------------------------------------
-@dataclass
-class Message:
-    role: str  # "user" or "assistant"
-    text: str
-    sources: list[dict] = field(default_factory=list)  # {n, library, file, page, excerpt, score, cited}
-    error: str = ""  # why generation failed; text is then what arrived before the failure
-    stopped: bool = False
-    id: int | None = None  # the history's message id once saved
-
-
-@dataclass
-class Conversation:
-    id: str
-    title: str
-    updated: datetime
-    messages: list[Message] = field(default_factory=list)
-    libraries: list[str] = field(default_factory=list)
-    loaded: bool = True  # False for list entries whose messages are not read yet
-
-
-class ConversationStore(Protocol):
-    persistent: bool
-
-    def list(self) -> list[Conversation]: ...
-    def create(self, title: str, libraries: list[str]) -> Conversation: ...
-    def get(self, conversation_id: str) -> Conversation: ...
-    def add_message(self, conversation: Conversation, message: Message) -> None: ...
-    def update_message(self, conversation: Conversation, message: Message) -> None: ...
-    def truncate(self, conversation: Conversation, index: int) -> None: ...
-    def rename(self, conversation_id: str, title: str) -> None: ...
-    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None: ...
-    def delete(self, conversation_id: str) -> None: ...
-
-
-class SessionConversations:
-    """Conversations kept in memory for this session: when history is off or cannot be opened."""
-
-    persistent = False
-
-    def __init__(self) -> None:
-        self._items: dict[str, Conversation] = {}
-
-    def list(self) -> list[Conversation]:
-        return sorted(self._items.values(), key=lambda c: c.updated, reverse=True)
-
-    def create(self, title: str, libraries: list[str]) -> Conversation:
-        conv = Conversation(id=uuid.uuid4().hex, title=title, updated=datetime.now(), libraries=list(libraries))
-        self._items[conv.id] = conv
-        return conv
-
-    def get(self, conversation_id: str) -> Conversation:
-        return self._items[conversation_id]
-
-    def add_message(self, conversation: Conversation, message: Message) -> None:
-        conversation.updated = datetime.now()  # the list object is the conversation itself
-
-    def update_message(self, conversation: Conversation, message: Message) -> None:
-        conversation.updated = datetime.now()
-
-    def truncate(self, conversation: Conversation, index: int) -> None:
-        del conversation.messages[index:]
-
-    def rename(self, conversation_id: str, title: str) -> None:
-        self._items[conversation_id].title = title
-
-    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None:
-        self._items[conversation_id].libraries = list(libraries)
-
-    def delete(self, conversation_id: str) -> None:
-        self._items.pop(conversation_id, None)
-
-
-class HistoryConversations:
-    """The encrypted history (app.core.history.conversations) in the shapes above."""
-
-    persistent = True
-
-    def __init__(self, history) -> None:
-        self.history = history
-
-    def list(self) -> list[Conversation]:
-        return [Conversation(id=str(s.id), title=s.title, updated=datetime.fromtimestamp(s.updated),
-                             libraries=list(s.libraries), loaded=False)
-                for s in self.history.list_conversations()]
-
-    def create(self, title: str, libraries: list[str]) -> Conversation:
-        cid = self.history.create_conversation(title, libraries=list(libraries))
-        return Conversation(id=str(cid), title=title, updated=datetime.now(), libraries=list(libraries))
-
-    def get(self, conversation_id: str) -> Conversation:
-        cid = int(conversation_id)
-        summary = next((s for s in self.history.list_conversations() if s.id == cid), None)
-        if summary is None:
-            raise KeyError(f"There is no conversation #{cid}.")
-        messages = [Message(role=m.role, text=m.content, sources=list(m.sources), id=m.id)
-                    for m in self.history.messages(cid) if m.role in ("user", "assistant")]
-        return Conversation(id=conversation_id, title=summary.title, updated=datetime.fromtimestamp(summary.updated),
-                            messages=messages, libraries=list(summary.libraries))
-
-    def add_message(self, conversation: Conversation, message: Message) -> None:
-        message.id = self.history.add_message(int(conversation.id), message.role, message.text,
-                                              sources=message.sources or None)
-        conversation.updated = datetime.now()
-
-    def update_message(self, conversation: Conversation, message: Message) -> None:
-        if message.id is None:
-            self.add_message(conversation, message)
-        else:
-            self.history.update_message(message.id, message.text, sources=message.sources or None)
-
-    def truncate(self, conversation: Conversation, index: int) -> None:
-        kept = [m.id for m in conversation.messages[:index] if m.id is not None]
-        self.history.delete_messages_after(int(conversation.id), kept[-1] if kept else 0)
-        del conversation.messages[index:]
-
-    def rename(self, conversation_id: str, title: str) -> None:
-        self.history.rename(int(conversation_id), title)
-
-    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None:
-        self.history.set_libraries(int(conversation_id), list(libraries))
-
-    def delete(self, conversation_id: str) -> None:
-        self.history.delete(int(conversation_id))
-
-
-# -- chat -------------------------------------------------------------------------
-@dataclass
-class Answer:
-    text: str
-    sources: list[dict] = field(default_factory=list)
-    stopped: bool = False
-    tokens: int = 0
-    tokens_per_second: float = 0.0
-
-
-class Generation(Protocol):
-    """One answer being produced: cancel() from the UI thread, result() (blocking) from a worker."""
-
-    def cancel(self) -> None: ...
-    def result(self) -> Answer: ...
-
-
-class EngineGeneration:
-    """Adapts app.core.engine.local_engine.Generation to an Answer."""
-
-    def __init__(self, generation) -> None:
-        self._generation = generation
-
-    def cancel(self) -> None:
-        self._generation.cancel()
-
-    def result(self) -> Answer:
-        completion = self._generation.result()
-        return Answer(text=completion.text, stopped=completion.finish_reason == "cancelled",
-                      tokens=completion.timings.tokens, tokens_per_second=completion.timings.tokens_per_s)
-
-
-class RagGeneration:
-    """An answer from libraries: retrieval and generation both run in result(), on a worker."""
-
-    def __init__(self, run: Callable[[rag.Cancel], rag.RagAnswer]) -> None:
-        self._run = run
-        self._cancel = rag.Cancel()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def result(self) -> Answer:
-        r = self._run(self._cancel)
-        return Answer(text=r.text, sources=list(r.sources), stopped=r.finish_reason == "cancelled",
-                      tokens=r.tokens, tokens_per_second=r.tokens_per_s)
 
 
 class Unavailable(RuntimeError):
@@ -225,33 +48,6 @@ class Services:
         self._library_manager = None
         self._embedder = None
         self._shards = None
-
-    # start-up -----------------------------------------------------------------------
-    WARM_UP = {
-        "chat": ("app.core.engine.local_engine", "llama_cpp", "jinja2"),
-        "documents": ("torch", "sentence_transformers", "tokenizers", "qdrant_edge", "app.core.library.sync",
-                      "app.core.library.ingest.email_message", "app.core.library.ingest.odt", "app.core.library.ingest.pdf",
-                      "app.core.library.ingest.rtf", "app.core.library.ingest.text", "app.core.library.ingest.webpage",
-                      "app.core.library.ingest.word", "pypdfium2", "docx", "bs4", "odf.opendocument",
-                      "striprtf.striprtf", "charset_normalizer", "email.policy"),
-    }
-
-    @staticmethod
-    def warm_up(parts: tuple[str, ...] = ("chat", "documents")) -> None:
-        """Imports the heavy libraries (torch, sentence-transformers, llama.cpp) ahead of first use.
-
-        A C extension's first import holds the interpreter lock for up to a second or more, which no
-        thread can avoid; doing it once, right after the window opens and before any question or
-        indexing, keeps those stalls out of the user's work. Call from a worker.
-        """
-        from app.core.privacy.guard import offline_environment
-
-        offline_environment()
-        for module in (m for part in parts for m in Services.WARM_UP[part]):
-            try:
-                importlib.import_module(module)
-            except ImportError:
-                log.warning("%s is not installed", module)
 
     # history ------------------------------------------------------------------------
     def open_history(self, passphrase_provider: Callable[[bool], str | None] | None = None) -> None:
