@@ -8,10 +8,8 @@ from PySide6.QtWidgets import (
     QTextBrowser, QToolButton, QVBoxLayout, QWidget,
 )
 
-from app.core.answers.citations import footnotes
-
 from . import markdown_render
-from .services import Message
+from .services import Message, footnotes
 
 RENDER_INTERVAL_MS = 50  # streaming re-renders at most 20 times a second, not once per token
 

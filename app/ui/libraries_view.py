@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from . import tasks
 from .errors import show_error
-from .services import Services
+from .services import Services, start_folder_watcher
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class LibrariesView(QWidget):
         self.running: dict[str, tasks.Task] = {}
         self.paused: set[str] = set()
         self.failures: dict[str, list[dict]] = {}
-        self.watcher = None  # app.core.library.watcher.FolderWatcher once watch_folders() has started it
+        self.watcher = None  # the watcher start_folder_watcher() gave, once watch_folders() has started it
         self._watch_wanted = False
         self.watch_debounce = 2.0  # seconds of quiet after the last change before re-indexing
         self._watched: dict[str, tuple[str, ...]] = {}
@@ -206,11 +206,7 @@ class LibrariesView(QWidget):
         self._changes.changed.connect(self._folder_changed, Qt.ConnectionType.QueuedConnection)
 
         def start():  # importing watchdog and starting its threads: off the UI thread
-            from app.core.library.watcher import FolderWatcher
-
-            watcher = FolderWatcher(self._changes.changed.emit, debounce=self.watch_debounce)
-            watcher.start()
-            return watcher
+            return start_folder_watcher(self._changes.changed.emit, debounce=self.watch_debounce)
 
         def started(watcher) -> None:
             if not self._watch_wanted:  # the window closed meanwhile

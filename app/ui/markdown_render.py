@@ -6,7 +6,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from app.core.answers.citations import MARKER_RE, cited_numbers
+from .services import MARKER_RE, cited_numbers
 
 # commonmark + tables + strikethrough; raw HTML off: a model's output is text, never markup to trust.
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": False}).enable(["table", "strikethrough"])

@@ -9,13 +9,11 @@ from PySide6.QtWidgets import (
     QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
-from app.core.foundation import paths
-from app.core.models.model_import import import_model_file
-from app.core.models.registry import CORRUPT, INCOMPLETE, MISMATCH, UNVERIFIED, VERIFIED, ModelInfo
-
 from . import tasks
 from .errors import show_error
-from .services import Services
+from .services import (
+    CORRUPT, INCOMPLETE, MISMATCH, UNVERIFIED, VERIFIED, ModelInfo, Services, import_model_file, paths,
+)
 
 ORIGINS = {
     "user": "your models folder",

@@ -1,4 +1,4 @@
-"""Settings, built from app.core.foundation.settings. Values set by IT policy are shown locked, with the reason."""
+"""Settings, built from the core's settings. Values set by IT policy are shown locked, with the reason."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,10 +9,9 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
-
 from . import theme
 from .errors import error_dialog
+from .services import SettingInvalid, SettingLocked, Settings
 
 # (key, label, kind, extra) per tab; kinds: int(min, max, special), float(min, max, step), bool, text, choice
 PAGES: list[tuple[str, list[tuple[str, str, str, Any]]]] = [

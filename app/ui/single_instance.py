@@ -11,7 +11,7 @@ import hashlib
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from app.core.foundation import paths
+from .services import paths
 
 MESSAGE = b"activate\n"
 TIMEOUT_MS = 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.core.foundation import paths
+from .services import paths
 
 FIRST_QUESTION = "What are the notice periods for terminating the agreement, and where are they stated?"
 

@@ -1,18 +1,46 @@
-"""The one place where the window meets the core.
+"""The one place where the window meets the core: no other module of app.ui imports app.core (a
+contract in pyproject.toml's [tool.importlinter] holds it to that).
 
-Every core service the UI uses enters here, so the views depend on these small shapes and not on
-each core module's details:
+The views depend on these small shapes and names, not on each core module's details:
 
 - conversations: the conversation and message shapes, kept for this session or in the history
 - generations: an answer being produced and the Answer it ends in
+- window_services: Services, what one window needs from the core, and Unavailable
+- models: a model file's record and statuses, and the import of a file, as the core has them
+- folder_watching: the watcher that keeps libraries current
 - warm_up: the heavy imports made once, right after the window opens
-- window_services: Services, what one window needs from the core
-"""
-from .conversations import Conversation, ConversationStore, HistoryConversations, Message, SessionConversations
-from .generations import Answer, EngineGeneration, Generation, RagGeneration
-from .warm_up import WARM_UP, warm_up
-from .window_services import Services, Unavailable
+- below: the core's pure names the views use as they are (paths, citation markers, settings)
 
-__all__ = ["WARM_UP", "Answer", "Conversation", "ConversationStore", "EngineGeneration", "Generation",
-           "HistoryConversations", "Message", "RagGeneration", "Services", "SessionConversations", "Unavailable",
-           "warm_up"]
+The names of generations, window_services and models are imported on first use: those modules load
+the engine's, the registry's and the answer pipeline's code (a tenth of a second and more), and the
+single-instance check and the theme use `paths` before the window needs any of that.
+"""
+import importlib
+
+from app.core.answers.citations import MARKER_RE, cited_numbers, footnotes
+from app.core.foundation import paths
+from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
+
+from .conversations import Conversation, ConversationStore, HistoryConversations, Message, SessionConversations
+from .folder_watching import start_folder_watcher
+from .warm_up import WARM_UP, warm_up
+
+_ON_FIRST_USE = {
+    **dict.fromkeys(("Answer", "EngineGeneration", "Generation", "RagGeneration"), "generations"),
+    **dict.fromkeys(("Services", "Unavailable"), "window_services"),
+    **dict.fromkeys(("CORRUPT", "INCOMPLETE", "MISMATCH", "UNVERIFIED", "VERIFIED", "ModelInfo",
+                     "import_model_file"), "models"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_ON_FIRST_USE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "Message",
+           "SessionConversations", "SettingInvalid", "SettingLocked", "Settings", "cited_numbers", "footnotes",
+           "paths", "start_folder_watcher", "warm_up", *_ON_FIRST_USE]
