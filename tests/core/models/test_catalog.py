@@ -16,6 +16,28 @@ def test_shipped_catalog_lists_the_mistral_family():
             assert h == "" or len(h) == 64  # empty means "no published hash", never a made-up one
 
 
+def _is_sha256(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def test_chat_entries_are_verifiable_or_plainly_unverified():
+    """Every chat entry has a published sha256 for each file and an exact size, or neither: a
+    half-filled entry would verify one file of a split model, or match a file by name alone."""
+    for m in load_catalog().chat:
+        hashes = [h for h in m.sha256 if h]
+        if hashes:
+            assert len(hashes) == len(m.files), f"{m.id}: a sha256 for some files but not all"
+            assert all(_is_sha256(h) for h in m.sha256), f"{m.id}: sha256 must be 64 lowercase hex characters"
+            assert m.size_bytes > 0, f"{m.id}: has a sha256 but no size_bytes"
+        else:
+            assert m.size_bytes == 0, f"{m.id}: has size_bytes but no sha256"
+
+
+def test_embedding_hashes_are_sha256_or_empty():
+    for e in load_catalog().embedding:
+        assert e.sha256 == "" or _is_sha256(e.sha256), e.id
+
+
 def test_demo_hash_is_the_real_file_hash(demo_gguf):
     entry = load_catalog().chat_by_id("smollm2-135m-instruct")
     assert entry.files[0] == demo_gguf.name
