@@ -172,15 +172,11 @@ class LibrariesView(QWidget):
         self.failures_title.hide()
         self.failures_list.hide()
 
-        self.unavailable = self.services.library_manager() is None
-        if self.unavailable:
-            self.empty.setText("<h3>Libraries are not available</h3><p>This build cannot index documents.</p>")
-            self.add_button.setEnabled(False)
         self.reload()
 
     # -- list ------------------------------------------------------------------------
     def reload(self) -> None:
-        libs = self.services.libraries() if not self.unavailable else []
+        libs = self.services.libraries()
         for card in self.cards.values():
             card.setParent(None)
             card.deleteLater()
@@ -199,7 +195,7 @@ class LibrariesView(QWidget):
     def watch_folders(self) -> None:
         """Keeps every library current while the window is open: a change in one of its folders
         re-indexes it (debounced; the incremental sync touches only what changed)."""
-        if self.unavailable or self.watcher is not None or self._watch_wanted:
+        if self.watcher is not None or self._watch_wanted:
             return
         self._watch_wanted = True
         self._changes = _Changes(self)
@@ -278,7 +274,7 @@ class LibrariesView(QWidget):
         return lib
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        if not self.unavailable and any(Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):
+        if any(Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt naming

@@ -35,7 +35,6 @@ class ConversationStore(Protocol):
     def create(self, title: str, libraries: list[str]) -> Conversation: ...
     def get(self, conversation_id: str) -> Conversation: ...
     def add_message(self, conversation: Conversation, message: Message) -> None: ...
-    def update_message(self, conversation: Conversation, message: Message) -> None: ...
     def truncate(self, conversation: Conversation, index: int) -> None: ...
     def rename(self, conversation_id: str, title: str) -> None: ...
     def set_libraries(self, conversation_id: str, libraries: list[str]) -> None: ...
@@ -63,9 +62,6 @@ class SessionConversations:
 
     def add_message(self, conversation: Conversation, message: Message) -> None:
         conversation.updated = datetime.now()  # the list object is the conversation itself
-
-    def update_message(self, conversation: Conversation, message: Message) -> None:
-        conversation.updated = datetime.now()
 
     def truncate(self, conversation: Conversation, index: int) -> None:
         del conversation.messages[index:]
@@ -111,12 +107,6 @@ class HistoryConversations:
         message.id = self.history.add_message(int(conversation.id), message.role, message.text,
                                               sources=message.sources or None)
         conversation.updated = datetime.now()
-
-    def update_message(self, conversation: Conversation, message: Message) -> None:
-        if message.id is None:
-            self.add_message(conversation, message)
-        else:
-            self.history.update_message(message.id, message.text, sources=message.sources or None)
 
     def truncate(self, conversation: Conversation, index: int) -> None:
         kept = [m.id for m in conversation.messages[:index] if m.id is not None]

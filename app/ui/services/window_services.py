@@ -6,14 +6,12 @@ of large answers) are made by the views through app.ui.tasks, never on the UI th
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable
 
 from app.core.answers import rag
-from app.core.foundation import paths
 from app.core.foundation.settings import Settings
 from app.core.models.registry import ModelInfo, Registry
 
@@ -25,15 +23,6 @@ log = logging.getLogger(__name__)
 
 class Unavailable(RuntimeError):
     """A core service cannot be used; the message says what the user can do."""
-
-
-def _optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None  # not part of this build
-        raise  # present but broken: that must be seen
 
 
 class Services:
@@ -82,9 +71,6 @@ class Services:
         self.registry.verify_pending(models)
         return models
 
-    def model_folders(self) -> list[tuple[str, Path]]:
-        return [(d.origin, d.path) for d in paths.model_search_path()]
-
     @property
     def engine(self):
         if self._engine is None:
@@ -118,7 +104,7 @@ class Services:
 
         sampling = SamplingParams.from_settings(self.settings)
         turns = [{"role": m.role, "content": m.text} for m in conversation.messages if m.text and not m.error]
-        if conversation.libraries and self.library_manager() is not None:
+        if conversation.libraries:
             return self._start_grounded(conversation, turns, sampling, on_token)
         messages = [{"role": "system", "content": self.settings.get("chat.system_prompt")}] + turns
         generation = self.engine.chat(conversation.id, messages, sampling, on_token=on_token)
@@ -147,23 +133,19 @@ class Services:
 
     # libraries ----------------------------------------------------------------------
     def library_manager(self):
-        """app.core.library.libraries.LibraryManager, or None when this build has no libraries."""
+        """The window's app.core.library.libraries.LibraryManager, made on first use."""
         if self._library_manager is None:
-            module = _optional("app.core.library.libraries")
-            if module is None or not hasattr(module, "LibraryManager"):
-                return None
-            self._library_manager = module.LibraryManager()
+            from app.core.library.libraries import LibraryManager
+
+            self._library_manager = LibraryManager()
         return self._library_manager
 
     def libraries(self) -> list:
-        manager = self.library_manager()
-        return manager.list() if manager is not None else []
+        return self.library_manager().list()
 
     def add_library(self, folder: Path | str, name: str | None = None):
         """A new library for one folder, named after it (made unique), or the library that already has it."""
         manager = self.library_manager()
-        if manager is None:
-            raise Unavailable("Libraries are not part of this build.")
         folder = Path(folder).expanduser().resolve()
         if not folder.is_dir():
             raise Unavailable(f"{folder} is not a folder.")
@@ -190,11 +172,10 @@ class Services:
 
     def remove_library(self, name: str) -> None:
         manager = self.library_manager()
-        if manager is not None:
-            lib = manager.find(name)
-            if lib is not None and self._shards is not None:
-                self._shards.release(lib.id)  # its files go next: nobody may hold them open
-            manager.delete(name)
+        lib = manager.find(name)
+        if lib is not None and self._shards is not None:
+            self._shards.release(lib.id)  # its files go next: nobody may hold them open
+        manager.delete(name)
 
     def library_stats(self, lib):
         return self.library_manager().stats(lib)
@@ -240,11 +221,8 @@ class Services:
                             settings=self.settings, manager=self.library_manager())
 
     def library_names(self) -> list[str]:
-        manager = self.library_manager()
-        if manager is None:
-            return []
         try:
-            return [lib.name for lib in manager.list()]
+            return [lib.name for lib in self.library_manager().list()]
         except Exception:  # noqa: BLE001 - a broken library list must not stop the window
             log.exception("cannot list libraries")
             return []
