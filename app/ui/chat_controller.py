@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from . import tasks
 from .chat_view import ChatView, MessageWidget
 from .errors import plain_message
-from .services import Answer, Conversation, Message, Services, Unavailable
+from .services import Answer, Conversation, Services, ShownMessage, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class ChatController(QObject):
     speed = Signal(float)  # tokens per second of the last answer
     conversations_changed = Signal()
     sources_changed = Signal(list)  # sources of the answer in focus
-    answer_finished = Signal(object)  # the Message
+    answer_finished = Signal(object)  # the ShownMessage
 
     def __init__(self, services: Services, view: ChatView, parent: QObject | None = None):
         super().__init__(parent)
@@ -87,7 +87,7 @@ class ChatController(QObject):
         if self.conversation is None:
             self.new_conversation()
         conv = self.conversation
-        question = Message("user", text.strip())
+        question = ShownMessage("user", text.strip())
         conv.messages.append(question)
         self.services.conversations.add_message(conv, question)
         self.view.add_message(question)
@@ -100,7 +100,7 @@ class ChatController(QObject):
 
     def _answer(self) -> None:
         conv = self.conversation
-        answer = Message("assistant", "")
+        answer = ShownMessage("assistant", "")
         conv.messages.append(answer)
         self.answer_widget = self.view.add_message(answer)
         self._set_busy(True)
@@ -124,7 +124,7 @@ class ChatController(QObject):
         if self.answer_widget is not None and self.generation is not None:
             self.answer_widget.append(piece)
 
-    def _done(self, generation, answer: Message, result: Answer) -> None:
+    def _done(self, generation, answer: ShownMessage, result: Answer) -> None:
         if generation is not self.generation:
             return
         answer.text = result.text  # the engine's final text is authoritative over the streamed pieces
@@ -133,12 +133,12 @@ class ChatController(QObject):
         self.speed.emit(result.tokens_per_second)
         self._finish(answer)
 
-    def _failed(self, generation, answer: Message, exc: BaseException) -> None:
+    def _failed(self, generation, answer: ShownMessage, exc: BaseException) -> None:
         if generation is not self.generation:
             return
         self._finish(answer, error=plain_message(exc))
 
-    def _finish(self, answer: Message, error: str = "") -> None:
+    def _finish(self, answer: ShownMessage, error: str = "") -> None:
         answer.error = error
         widget = self.answer_widget
         self.generation = None

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import markdown_render
-from .services import Message, footnotes
+from .services import ShownMessage, footnotes
 
 RENDER_INTERVAL_MS = 50  # streaming re-renders at most 20 times a second, not once per token
 
@@ -61,7 +61,7 @@ class MessageWidget(QFrame):
     regenerate_requested = Signal()
     edit_requested = Signal()
 
-    def __init__(self, message: Message, parent: QWidget | None = None):
+    def __init__(self, message: ShownMessage, parent: QWidget | None = None):
         super().__init__(parent)
         self.message = message
         self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
@@ -292,13 +292,13 @@ class ChatView(QWidget):
         self.widgets = []
         self.placeholder.setVisible(bool(self.placeholder.text()))
 
-    def show_messages(self, title: str, messages: list[Message]) -> None:
+    def show_messages(self, title: str, messages: list[ShownMessage]) -> None:
         self.clear()
         self.title.setText(title)
         for m in messages:
             self.add_message(m)
 
-    def add_message(self, message: Message) -> MessageWidget:
+    def add_message(self, message: ShownMessage) -> MessageWidget:
         widget = MessageWidget(message, self.column)
         index = len(self.widgets)
         widget.citation_clicked.connect(lambda n, i=index: self.citation_clicked.emit(i, n))

@@ -4,7 +4,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.ui.chat_view import ChatView
 from app.ui.markdown_render import render
-from app.ui.services import Message
+from app.ui.services import ShownMessage
 
 SOURCES = [
     {"n": 1, "library": "Leases", "file": "/docs/lease.pdf", "page": 3, "excerpt": "ninety days", "score": 0.8, "cited": True},
@@ -40,8 +40,8 @@ def test_streaming_is_throttled_and_esc_stops(qtbot):
     view = ChatView()
     qtbot.addWidget(view)
     view.show()
-    view.add_message(Message("user", "What notice is needed?"))
-    widget = view.add_message(Message("assistant", ""))
+    view.add_message(ShownMessage("user", "What notice is needed?"))
+    widget = view.add_message(ShownMessage("assistant", ""))
     view.set_busy(True)
     assert view.send_button.text() == "Stop"
     before = widget.render_count
@@ -62,8 +62,8 @@ def test_citation_click_and_copy_with_footnotes(qtbot):
     qtbot.addWidget(view)
     view.resize(700, 500)
     view.show()
-    view.add_message(Message("user", "Notice?"))
-    widget = view.add_message(Message("assistant", "Ninety days [1], the clause is void [2].", sources=SOURCES))
+    view.add_message(ShownMessage("user", "Notice?"))
+    widget = view.add_message(ShownMessage("assistant", "Ninety days [1], the clause is void [2].", sources=SOURCES))
     clicks = []
     view.citation_clicked.connect(lambda i, n: clicks.append((i, n)))
     qtbot.waitExposed(view)
@@ -88,8 +88,8 @@ def test_edit_and_regenerate_signals(qtbot):
     edits, regens = [], []
     view.edit_requested.connect(edits.append)
     view.regenerate_requested.connect(lambda: regens.append(1))
-    view.add_message(Message("user", "q1"))
-    answer = view.add_message(Message("assistant", "a1"))
+    view.add_message(ShownMessage("user", "q1"))
+    answer = view.add_message(ShownMessage("assistant", "a1"))
     view.widgets[0].edit_button.click()
     answer.regenerate_button.click()
     assert edits == [0] and regens == [1]

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QListWidget, QPlainTextEdit
 
 from app.ui.main_window import MainWindow
-from app.ui.services import Message, Services
+from app.ui.services import Services, ShownMessage
 from app.ui.sidebar import date_group
 from app.ui.welcome import FIRST_QUESTION, is_first_run
 from tests.ui.documents import PAGE_TEXT, write_pdf
@@ -100,8 +100,8 @@ def test_citation_click_opens_pdf_at_page(qtbot, tmp_path):
                {"n": 2, "library": "Leases", "file": str(pdf), "page": 3, "excerpt": PAGE_TEXT[2], "score": 0.9,
                 "cited": True}]
     conv = window.controller.conversation
-    for m in (Message("user", "How can the lease end?"),
-              Message("assistant", "With ninety days written notice [2].", sources=sources)):
+    for m in (ShownMessage("user", "How can the lease end?"),
+              ShownMessage("assistant", "With ninety days written notice [2].", sources=sources)):
         conv.messages.append(m)
     window.controller.open(conv.id)
     answer = window.chat.widgets[1]
@@ -124,7 +124,7 @@ def test_history_persists_between_windows(qtbot, monkeypatch):
     window = _window(qtbot, services)
     conv = window.controller.conversation
     window.rename_conversation(conv.id, "Kept across restarts")
-    services.conversations.add_message(conv, Message("user", "Is the deposit refundable?"))
+    services.conversations.add_message(conv, ShownMessage("user", "Is the deposit refundable?"))
     window.close()
     services.close()
 

@@ -3,7 +3,8 @@ contract in pyproject.toml's [tool.importlinter] holds it to that).
 
 The views depend on these small shapes and names, not on each core module's details:
 
-- conversations: the conversation and message shapes, kept for this session or in the history
+- conversations: a conversation and its messages as the window shows them, kept for this session or
+  in the history
 - generations: an answer being produced and the Answer it ends in
 - window_services: Services, what one window needs from the core, and Unavailable
 - models: a model file's record and statuses, and the import of a file, as the core has them
@@ -21,7 +22,7 @@ from app.core.answers.citations import MARKER_RE, cited_numbers, footnotes
 from app.core.foundation import paths
 from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
 
-from .conversations import Conversation, ConversationStore, HistoryConversations, Message, SessionConversations
+from .conversations import Conversation, ConversationStore, HistoryConversations, SessionConversations, ShownMessage
 from .folder_watching import start_folder_watcher
 from .warm_up import WARM_UP, warm_up
 
@@ -41,6 +42,6 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "Message",
-           "SessionConversations", "SettingInvalid", "SettingLocked", "Settings", "cited_numbers", "footnotes",
+__all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "SessionConversations",
+           "SettingInvalid", "SettingLocked", "Settings", "ShownMessage", "cited_numbers", "footnotes",
            "paths", "start_folder_watcher", "warm_up", *_ON_FIRST_USE]

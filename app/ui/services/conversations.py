@@ -9,7 +9,10 @@ from typing import Protocol
 
 
 @dataclass
-class Message:
+class ShownMessage:
+    """A message as the window shows it: its text, the sources it cites, and whether it failed or was
+    stopped. (The core's chat messages are plain role/content dicts; the history stores its own rows.)"""
+
     role: str  # "user" or "assistant"
     text: str
     sources: list[dict] = field(default_factory=list)  # {n, library, file, page, excerpt, score, cited}
@@ -23,7 +26,7 @@ class Conversation:
     id: str
     title: str
     updated: datetime
-    messages: list[Message] = field(default_factory=list)
+    messages: list[ShownMessage] = field(default_factory=list)
     libraries: list[str] = field(default_factory=list)
     loaded: bool = True  # False for list entries whose messages are not read yet
 
@@ -34,7 +37,7 @@ class ConversationStore(Protocol):
     def list(self) -> list[Conversation]: ...
     def create(self, title: str, libraries: list[str]) -> Conversation: ...
     def get(self, conversation_id: str) -> Conversation: ...
-    def add_message(self, conversation: Conversation, message: Message) -> None: ...
+    def add_message(self, conversation: Conversation, message: ShownMessage) -> None: ...
     def truncate(self, conversation: Conversation, index: int) -> None: ...
     def rename(self, conversation_id: str, title: str) -> None: ...
     def set_libraries(self, conversation_id: str, libraries: list[str]) -> None: ...
@@ -60,7 +63,7 @@ class SessionConversations:
     def get(self, conversation_id: str) -> Conversation:
         return self._items[conversation_id]
 
-    def add_message(self, conversation: Conversation, message: Message) -> None:
+    def add_message(self, conversation: Conversation, message: ShownMessage) -> None:
         conversation.updated = datetime.now()  # the list object is the conversation itself
 
     def truncate(self, conversation: Conversation, index: int) -> None:
@@ -98,12 +101,12 @@ class HistoryConversations:
         summary = next((s for s in self.history.list_conversations() if s.id == cid), None)
         if summary is None:
             raise KeyError(f"There is no conversation #{cid}.")
-        messages = [Message(role=m.role, text=m.content, sources=list(m.sources), id=m.id)
+        messages = [ShownMessage(role=m.role, text=m.content, sources=list(m.sources), id=m.id)
                     for m in self.history.messages(cid) if m.role in ("user", "assistant")]
         return Conversation(id=conversation_id, title=summary.title, updated=datetime.fromtimestamp(summary.updated),
                             messages=messages, libraries=list(summary.libraries))
 
-    def add_message(self, conversation: Conversation, message: Message) -> None:
+    def add_message(self, conversation: Conversation, message: ShownMessage) -> None:
         message.id = self.history.add_message(int(conversation.id), message.role, message.text,
                                               sources=message.sources or None)
         conversation.updated = datetime.now()
