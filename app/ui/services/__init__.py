@@ -10,7 +10,8 @@ The views depend on these small shapes and names, not on each core module's deta
 - models: a model file's record and statuses, and the import of a file, as the core has them
 - folder_watching: the watcher that keeps libraries current
 - warm_up: the heavy imports made once, right after the window opens
-- below: the core's pure names the views use as they are (paths, citation markers, settings)
+- and, imported right here: the core's pure names the views use as they are (paths, citation
+  markers, Settings and its refusals)
 
 The names of generations, window_services and models are imported on first use: those modules load
 the engine's, the registry's and the answer pipeline's code (a tenth of a second and more), and the
