@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from app.core.answers.citations import MarkerFilter, clean_markers, cited_numbers
+from app.core.answers.claims import Claim, check_claims, content_words
 from app.core.answers.followup import standalone_query
 from app.core.index.store import Hit, SearchFilter, VectorStore
 
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 FETCH_FACTOR = 2  # hits fetched per passage wanted: merging neighbours consumes some
 MAX_MERGED = 3  # chunks in one passage at most: a long run of hits must not crowd out other files
+# Lexical evidence that admits a hit the dense floor would drop: the share of the question's content
+# words the chunk contains, and how many at least (client wording rarely matches the embedding's scale).
+MIN_WORD_COVERAGE = 0.5
+MIN_WORDS_MATCHED = 2
 EXCERPT_CHARS = 600  # what a source carries for the sources pane, the viewer's highlight and export
 
 RULES = (
@@ -176,10 +181,20 @@ class Retriever:
             ranked += [(lib.name, h) for h in hits]
         # RRF scores of different shards share one scale (1/(k + rank)), so one sort interleaves them.
         ranked.sort(key=lambda pair: pair[1].score, reverse=True)
-        relevant = [(name, h) for name, h in ranked
-                    if h.similarity is None or h.similarity >= self.min_similarity]
+        query_words = content_words(query)
+        relevant = [(name, h) for name, h in ranked if self.relevant(h, query_words)]
         passages = merge_neighbours(relevant, top_k)
         return Retrieval(query, passages, (time.perf_counter() - started) * 1000, notes)
+
+
+    def relevant(self, hit: Hit, query_words: set[str]) -> bool:
+        """Dense similarity at the model's calibrated floor, or enough of the question's own words."""
+        if hit.similarity is None or hit.similarity >= self.min_similarity:
+            return True
+        if not query_words:
+            return False
+        matched = len(query_words & content_words(str(hit.payload.get("text", ""))))
+        return matched >= MIN_WORDS_MATCHED and matched / len(query_words) >= MIN_WORD_COVERAGE
 
 
 def within_budget(passages: Sequence[Passage], count: Callable[[str], int], budget: int) -> list[Passage]:
@@ -247,6 +262,7 @@ class RagAnswer:
     tokens: int = 0
     tokens_per_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)  # the answer sentence by sentence, checked
 
     def timings(self) -> dict:
         return {"retrieval_ms": round(self.retrieval_ms, 1), "prompt_tokens": self.prompt_tokens,
@@ -304,6 +320,8 @@ def answer(engine, retriever: Retriever, conversation_id: str, history: Sequence
     if on_token is not None and (rest := markers.flush()):
         on_token(rest)
     text, sources = finish_answer(completion.text, passages)
+    if text and completion.finish_reason != "cancelled":
+        base.claims = check_claims(text, [p.text for p in passages], retriever.embedder.embed_passages)
     t = completion.timings
     base.text, base.sources, base.finish_reason = text, sources, completion.finish_reason
     base.prompt_tokens, base.tokens, base.tokens_per_s = t.prompt_tokens, t.tokens, t.tokens_per_s
