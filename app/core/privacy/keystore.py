@@ -11,6 +11,7 @@ was encrypted under that key.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import logging
 import os
@@ -33,7 +34,7 @@ KEY_NAME = "history-key"
 PASSPHRASE_ENV = "STRONGROOM_PASSPHRASE"
 KEY_FILE_FORMAT = "strongroom-history-key"
 KEY_FILE_VERSION = 1
-# scrypt n=2**15, r=8 costs 32 MB and ~0.1 s: cheap once per unlock, ruinous per guess.
+# scrypt n=2**15, r=8 needs 32 MB per derivation: bearable once per unlock, costly for every guess.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 # Bounds for values read from the file, so a hostile file cannot demand gigabytes of memory.
 MAX_SCRYPT_N, MAX_SCRYPT_R, MAX_SCRYPT_P = 2**20, 16, 4
@@ -62,6 +63,10 @@ class KeyFileDamaged(KeyStoreError):
 
 class Locked(KeyStoreError):
     pass
+
+
+class NoPassphrase(KeyStoreError):
+    """The key is not wrapped with a passphrase (it is in the OS keychain, or not created yet)."""
 
 
 def keychain_backend():
@@ -246,11 +251,27 @@ class KeyStore:
         }
         write_atomic(self.key_file, json.dumps(doc, indent=1), mode=0o600)
 
+    def ensure_passphrase_wrapped(self) -> None:
+        """Raises NoPassphrase unless the key sits in a key file wrapped with a passphrase."""
+        if self.key_file.exists():
+            return
+        if self.method == "keychain":
+            raise NoPassphrase("The history key is kept in the OS keychain: there is no passphrase to change.")
+        raise NoPassphrase("No history passphrase has been chosen yet: it is chosen the first time the "
+                           "history is opened.")
+
     def change_passphrase(self, old: str, new: str) -> None:
-        """Re-wraps the same data key: the history itself is not rewritten."""
+        """Re-wraps the same data key under `new`: the history itself is not rewritten.
+
+        Nothing is written unless `old` unwraps the key file and `new` is long enough.
+        """
         with self._lock:
+            self.ensure_passphrase_wrapped()
             key = self._unwrap(old)
             if len(new) < MIN_PASSPHRASE:
                 raise PassphraseNeeded(f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.")
+            if self._key is not None and not hmac.compare_digest(key, self._key):
+                # The file was replaced since unlock: re-wrapping it would hand out a key nobody uses.
+                raise KeyStoreError(f"{self.key_file} no longer holds the key in use; nothing was changed.")
             self._write_key_file(key, new)
             self._key = key

@@ -10,7 +10,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from app.core.privacy import keystore as ks
-from app.core.privacy.keystore import KeyFileDamaged, KeyStore, KeyStoreError, Locked, PassphraseNeeded, WrongPassphrase
+from app.core.privacy.keystore import (KeyFileDamaged, KeyStore, KeyStoreError, Locked, NoPassphrase, PassphraseNeeded,
+                                       WrongPassphrase)
 
 PASS = "correct horse battery staple"
 
@@ -137,6 +138,47 @@ def test_change_passphrase_rewraps_the_same_key(no_keychain):
     assert fresh.key() == key
 
 
+@pytest.mark.parametrize("old, new, error", [
+    ("wrong wrong wrong", "another long passphrase", WrongPassphrase),
+    (PASS, "short", PassphraseNeeded),
+], ids=["wrong-old", "short-new"])
+def test_a_refused_change_writes_nothing_and_keeps_the_key(no_keychain, old, new, error):
+    store = KeyStore()
+    store.unlock(PASS)
+    key, before = store.key(), store.key_file.read_bytes()
+    with pytest.raises(error):
+        store.change_passphrase(old, new)
+    assert store.key_file.read_bytes() == before and store.key() == key
+
+
+def test_change_passphrase_works_on_a_locked_store_too(no_keychain):
+    KeyStore().unlock(PASS)
+    store = KeyStore()
+    store.change_passphrase(PASS, "another long passphrase")
+    assert not store.is_locked
+    fresh = KeyStore()
+    fresh.unlock("another long passphrase")
+    assert fresh.key() == store.key()
+
+
+def test_a_key_file_replaced_since_unlock_is_not_rewrapped(no_keychain):
+    store = KeyStore()
+    store.unlock(PASS)
+    store.key_file.unlink()
+    KeyStore().unlock(PASS)  # a new key file, with a new key, under the same passphrase
+    replaced = store.key_file.read_bytes()
+    with pytest.raises(KeyStoreError, match="no longer holds the key in use"):
+        store.change_passphrase(PASS, "another long passphrase")
+    assert store.key_file.read_bytes() == replaced
+
+
+def test_without_a_key_file_there_is_no_passphrase_to_change(no_keychain):
+    store = KeyStore()
+    with pytest.raises(NoPassphrase, match="chosen the first time"):
+        store.change_passphrase(PASS, "another long passphrase")
+    assert not store.key_file.exists()
+
+
 def _valid_doc():
     store = KeyStore()
     store.unlock(PASS)
@@ -191,6 +233,18 @@ def test_keychain_holds_the_key_and_no_key_file_is_written(backend):
     again = KeyStore()
     again.unlock()
     assert again.key() == store.key()
+
+
+def test_a_keychain_key_has_no_passphrase_to_change(backend):
+    chain = MemoryKeychain()
+    backend(chain)
+    store = KeyStore()
+    store.unlock()
+    with pytest.raises(NoPassphrase, match="OS keychain"):
+        store.ensure_passphrase_wrapped()
+    with pytest.raises(NoPassphrase, match="no passphrase to change"):
+        store.change_passphrase(PASS, "another long passphrase")
+    assert not store.key_file.exists() and len(chain.secrets) == 1
 
 
 def test_plaintext_keyrings_alt_backend_counts_as_no_keychain(backend):
