@@ -1,20 +1,48 @@
 """The evaluation set itself is sound: every question points at a real file/page holding its answer."""
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from tests.eval.evalset import CORPUS, load_questions, load_unanswerable, normalize, page_texts
+from tests.eval.evalset import (
+    CORPUS,
+    KINDS,
+    load_multiturn,
+    load_questions,
+    load_unanswerable,
+    normalize,
+    page_texts,
+)
 
 QUESTIONS_LIST = load_questions()
+CONVERSATIONS = load_multiturn()
+# What a naive "is this a follow-up?" rule keys on: a short question or a pronoun.
+PRONOUN = re.compile(r"\b(it|this|that|there)\b", re.IGNORECASE)
 
 
-@pytest.fixture(scope="module")
-def texts() -> dict[str, list[str]]:
-    files = {q.file for q in QUESTIONS_LIST}
-    return {f: page_texts(CORPUS / f) for f in files if (CORPUS / f).is_file()}
+@functools.lru_cache(maxsize=None)
+def _normalized_pages(path: Path) -> tuple[str, ...]:
+    return tuple(normalize(t) for t in page_texts(path))
+
+
+def _assert_answer_at(corpus: Path, label: str, file: str, page: int | None, expect: str | None) -> None:
+    """`expect` occurs on `page` of `file` (anywhere in it for formats without pages)."""
+    path = corpus / file
+    assert path.is_file(), f"{label}: {file} is not in {corpus.name}/"
+    pages = _normalized_pages(path)
+    if path.suffix.lower() == ".pdf":
+        assert page is not None, f"{label}: a PDF answer needs a page"
+        assert 1 <= page <= len(pages), f"{label}: {file} has {len(pages)} pages, not {page}"
+        where = [pages[page - 1]]
+    else:
+        assert page is None, f"{label}: only PDF answers have a page"
+        where = list(pages)
+    if expect:
+        assert any(normalize(expect) in t for t in where), f"{label}: {expect!r} is not at {file} p.{page}"
 
 
 def test_enough_questions_in_enough_formats():
@@ -30,23 +58,17 @@ def test_ids_unique_and_questions_distinct():
     assert len({normalize(q.question) for q in QUESTIONS_LIST}) == len(QUESTIONS_LIST)
 
 
-@pytest.mark.parametrize("q", QUESTIONS_LIST, ids=[q.id for q in QUESTIONS_LIST])
-def test_question_points_at_its_answer(q, texts):
-    path = CORPUS / q.file
-    assert path.is_file(), f"{q.id}: {q.file} is not in the corpus"
-    pages = texts[q.file]
-    if path.suffix.lower() == ".pdf":
-        assert q.page is not None, f"{q.id}: a PDF question needs a page"
-        assert 1 <= q.page <= len(pages), f"{q.id}: {q.file} has {len(pages)} pages, not {q.page}"
-        where = [pages[q.page - 1]]
-    else:
-        assert q.page is None, f"{q.id}: only PDF questions have a page"
-        where = pages
+def _assert_not_quoting(q) -> None:
+    # The question must not simply quote its answer: retrieval should find it by meaning.
     if q.expect:
         phrase = normalize(q.expect)
-        assert any(phrase in normalize(t) for t in where), f"{q.id}: {q.expect!r} is not at {q.file} p.{q.page}"
-        # The question must not simply quote its answer: retrieval should find it by meaning.
         assert phrase not in normalize(q.question) or len(phrase) < 25, f"{q.id} copies its expected passage"
+
+
+@pytest.mark.parametrize("q", QUESTIONS_LIST, ids=[q.id for q in QUESTIONS_LIST])
+def test_question_points_at_its_answer(q):
+    _assert_answer_at(CORPUS, q.id, q.file, q.page, q.expect)
+    _assert_not_quoting(q)
 
 
 def test_every_corpus_file_has_a_documented_source():
@@ -87,3 +109,44 @@ def test_hostile_unanswerable_file_is_refused_plainly(tmp_path, content, message
     bad.write_text(content, encoding="utf-8")
     with pytest.raises(ValueError, match=re.escape(message)):
         load_unanswerable(bad)
+
+
+# --- multiturn.toml: two-turn conversations over the same corpus ---
+
+
+def test_conversations_are_enough_unique_and_balanced():
+    assert len(CONVERSATIONS) >= 32
+    assert len({c.id for c in CONVERSATIONS}) == len(CONVERSATIONS)
+    assert len({normalize(c.turn2) for c in CONVERSATIONS if c.kind == "new-topic"}) == len(CONVERSATIONS) // 2
+    kinds = Counter(c.kind for c in CONVERSATIONS)
+    assert set(kinds) == set(KINDS) and kinds["follow-up"] == kinds["new-topic"], kinds
+    assert all(normalize(c.turn1) != normalize(c.turn2) for c in CONVERSATIONS)
+
+
+def test_many_new_topics_look_like_follow_ups():
+    """A rule like "short, or has a pronoun, so rewrite it with turn 1" must be caught out."""
+    lookalikes = [c.id for c in CONVERSATIONS
+                  if c.kind == "new-topic" and (len(c.turn2.split()) <= 5 or PRONOUN.search(c.turn2))]
+    assert len(lookalikes) >= 8, lookalikes
+    openers = [c.id for c in CONVERSATIONS if c.kind == "new-topic" and c.turn2.split()[0] in ("And", "So")]
+    assert openers, "some standalone questions open with And/So"
+
+
+@pytest.mark.parametrize("c", CONVERSATIONS, ids=[c.id for c in CONVERSATIONS])
+def test_second_turn_points_at_its_answer(c):
+    _assert_answer_at(CORPUS, c.id, c.file, c.page, c.expect)
+    assert c.expect, f"{c.id}: every conversation names the passage that answers turn 2"
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[[conversation]]\nid = "x"\nturn1 = "unterminated\n', "is not valid TOML"),
+    ('[[question]]\nid = "x"\n', "has no [[conversation]] entries"),
+    ('[[conversation]]\nid = "a"\nkind = "follow-up"\nturn1 = "q"\nturn2 = "q2"\n', "conversation 1 (a)"),
+    ('[[conversation]]\nid = "b"\nkind = "followup"\nturn1 = "q"\nturn2 = "q2"\nfile = "a.txt"\n',
+     "conversation 1 (b): kind must be one of follow-up, new-topic, not 'followup'"),
+])
+def test_hostile_multiturn_file_is_refused_plainly(tmp_path, content, message):
+    bad = tmp_path / "multiturn.toml"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_multiturn(bad)
