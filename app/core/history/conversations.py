@@ -1,9 +1,8 @@
 """Conversations in SQLite, encrypted field by field. `History` is the one owner of the database.
 
-Titles, library names, settings, message text and sources (file paths, excerpts) are sealed with
-AES-GCM under the key from the KeyStore; each blob carries a random 96-bit nonce and is bound to its
-table, column and row id (associated data), so blobs cannot be swapped between rows or fields.
-Timestamps, roles, the model id and timings stay in clear: retention needs the dates, and the rest
+Titles, library names, message text and sources (file paths, excerpts) are sealed by a FieldSealer
+(app.core.privacy.sealing) under the key from the KeyStore, each bound to its table, column and row
+id. Timestamps, roles, the model id and timings stay in clear: retention needs the dates, and the rest
 says nothing about the documents.
 
 Durability: WAL with synchronous=FULL, so a message is on disk when add_message returns, even if the
@@ -18,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -26,24 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from app.core.foundation import instance, paths
-from app.core.privacy.keystore import KeyStore, Locked
+from app.core.privacy.keystore import KeyStore
+from app.core.privacy.sealing import FieldSealer, SealError
 
 log = logging.getLogger(__name__)
 
 ROLES = ("user", "assistant", "system")
-_KEY_CHECK = b"strongroom-history-key-check"
 
 
 class HistoryError(Exception):
     """A history problem said in plain words."""
-
-
-class HistoryLocked(HistoryError):
-    pass
 
 
 class HistoryKeyMismatch(HistoryError):
@@ -136,7 +127,7 @@ class History:
         self.keystore = keystore
         self.warnings: list[str] = []
         self._lock = threading.RLock()
-        self._aead: AESGCM | None = None
+        self._sealer: FieldSealer | None = None
         if single_instance:
             instance.hold()  # raises AlreadyRunning when another process owns the data dir
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -226,77 +217,54 @@ class History:
             log.info("history migration applied: %s", name)
 
     def _check_key(self) -> None:
-        """Stores a sealed marker on first use; later opens prove the key is the one the data needs."""
+        """Stores a key check on first use; later opens prove the key is the one the data needs."""
         with self._lock:
-            aead = AESGCM(self.keystore.key())
+            sealer = FieldSealer(self.keystore.key())
             row = self._db.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
             if row is None:
-                self._db.execute("INSERT INTO meta (key, value) VALUES ('key_check', ?)",
-                                 (self._seal_with(aead, _KEY_CHECK, b"meta:key_check"),))
-            else:
-                try:
-                    self._open_with(aead, row[0], b"meta:key_check")
-                except (InvalidTag, ValueError):
-                    self.keystore.lock()
-                    raise HistoryKeyMismatch(
-                        "The history was saved under a different key than the one available now "
-                        "(the keychain entry or key file was replaced). Nothing was changed."
-                    ) from None
-            self._aead = aead
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('key_check', ?)", (sealer.key_check(),))
+            elif not sealer.matches(row[0]):
+                self.keystore.lock()
+                raise HistoryKeyMismatch(
+                    "The history was saved under a different key than the one available now "
+                    "(the keychain entry or key file was replaced). Nothing was changed."
+                )
+            self._sealer = sealer
 
-    # -- encryption -------------------------------------------------------------------------
-    @staticmethod
-    def _seal_with(aead: AESGCM, plain: bytes, aad: bytes) -> bytes:
-        nonce = secrets.token_bytes(12)
-        return nonce + aead.encrypt(nonce, plain, aad)
-
-    @staticmethod
-    def _open_with(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
-        if not isinstance(blob, bytes) or len(blob) < 28:
-            raise ValueError("blob too short")
-        return aead.decrypt(blob[:12], blob[12:], aad)
-
-    def _cipher(self) -> AESGCM:
-        if self.keystore.is_locked or self._aead is None:
-            self._aead = None
-            raise HistoryLocked("History is locked. Unlock it to read or save conversations.")
-        return self._aead
+    # -- sealing --------------------------------------------------------------------------------
+    def _open_sealer(self) -> FieldSealer:
+        if self._sealer is None:
+            raise HistoryError("The conversation history is closed.")
+        return self._sealer
 
     def _seal(self, table: str, column: str, row_id: int, value: Any) -> bytes:
-        # surrogatepass: file names that are not valid UTF-8 reach us as lone surrogates (PEP 383).
-        plain = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        return self._seal_with(self._cipher(), plain, f"{table}:{column}:{row_id}".encode())
+        return self._open_sealer().seal(table, column, row_id, value)
 
     def _unseal(self, table: str, column: str, row_id: int, blob: bytes | None, default: Any = None) -> Any:
         if blob is None:
             return default
         try:
-            plain = self._open_with(self._cipher(), blob, f"{table}:{column}:{row_id}".encode())
-        except (InvalidTag, ValueError):
+            return self._open_sealer().open(table, column, row_id, blob)
+        except SealError:
             log.error("history: %s.%s of row %d failed authentication", table, column, row_id)
             raise HistoryError(f"A saved {table[:-1]} (#{row_id}) is damaged and cannot be read.") from None
-        return json.loads(plain.decode("utf-8", "surrogatepass"))
 
-    # -- lock ---------------------------------------------------------------------------------
-    def lock(self) -> None:
-        """Forgets the key: every read and write is refused until unlock()."""
+    # -- the passphrase ---------------------------------------------------------------------------
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wraps the history key under `new`; no conversation is rewritten.
+
+        The KeyStore stays the one owner of the key; this refuses (KeyStoreError subclasses) when the key
+        is in the OS keychain (NoPassphrase), `old` is wrong (WrongPassphrase) or `new` is too short
+        (PassphraseNeeded), and then the key file is left as it was.
+        """
         with self._lock:
-            self._aead = None
-            self.keystore.lock()
-
-    def unlock(self, passphrase: str | None = None) -> None:
-        with self._lock:
-            self.keystore.unlock(passphrase)
-            self._check_key()
-
-    @property
-    def is_locked(self) -> bool:
-        return self._aead is None or self.keystore.is_locked
+            self._open_sealer()
+            self.keystore.change_passphrase(old, new)
 
     # -- transactions ---------------------------------------------------------------------------
     def _write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         with self._lock:
-            self._cipher()  # refuse before touching anything when locked
+            self._open_sealer()  # refuse before touching anything when closed
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(self._db)
@@ -311,16 +279,14 @@ class History:
             raise HistoryError(f"There is no conversation #{conv_id}.")
 
     # -- conversations ------------------------------------------------------------------------
-    def create_conversation(self, title: str, libraries: list[str] | None = None,
-                            settings: dict | None = None) -> int:
+    def create_conversation(self, title: str, libraries: list[str] | None = None) -> int:
         def step(db):
             now = _now()
             cid = db.execute("INSERT INTO conversations (created, updated) VALUES (?, ?)", (now, now)).lastrowid
             db.execute(
-                "UPDATE conversations SET title_enc = ?, libraries_enc = ?, settings_enc = ? WHERE id = ?",
+                "UPDATE conversations SET title_enc = ?, libraries_enc = ? WHERE id = ?",
                 (self._seal("conversations", "title", cid, title),
-                 self._seal("conversations", "libraries", cid, list(libraries or [])),
-                 self._seal("conversations", "settings", cid, dict(settings or {})), cid),
+                 self._seal("conversations", "libraries", cid, list(libraries or [])), cid),
             )
             return cid
         return self._write(step)
@@ -339,21 +305,6 @@ class History:
                        (self._seal("conversations", "libraries", conv_id, list(libraries)), _now(), conv_id))
         self._write(step)
 
-    def set_settings(self, conv_id: int, settings: dict) -> None:
-        def step(db):
-            self._exists(db, conv_id)
-            db.execute("UPDATE conversations SET settings_enc = ? WHERE id = ?",
-                       (self._seal("conversations", "settings", conv_id, dict(settings)), conv_id))
-        self._write(step)
-
-    def conversation_settings(self, conv_id: int) -> dict:
-        with self._lock:
-            self._cipher()
-            row = self._db.execute("SELECT settings_enc FROM conversations WHERE id = ?", (conv_id,)).fetchone()
-            if row is None:
-                raise HistoryError(f"There is no conversation #{conv_id}.")
-            return self._unseal("conversations", "settings", conv_id, row[0], {})
-
     def delete(self, conv_id: int) -> None:
         self._write(lambda db: db.execute("DELETE FROM conversations WHERE id = ?", (conv_id,)))
         self._checkpoint()
@@ -361,7 +312,7 @@ class History:
     def list_conversations(self, query: str | None = None) -> list[ConversationSummary]:
         """Newest first. `query` filters by title, case-insensitively (titles are decrypted in memory)."""
         with self._lock:
-            self._cipher()
+            self._open_sealer()
             rows = self._db.execute(
                 "SELECT c.id, c.created, c.updated, c.title_enc, c.libraries_enc, "
                 "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
@@ -397,23 +348,9 @@ class History:
             return mid
         return self._write(step)
 
-    def update_message(self, msg_id: int, content: str, sources: list[dict] | None = None) -> None:
-        """Replaces a message's text (regenerate, edit); sources too when given."""
-        def step(db):
-            row = db.execute("SELECT conversation_id FROM messages WHERE id = ?", (msg_id,)).fetchone()
-            if row is None:
-                raise HistoryError(f"There is no message #{msg_id}.")
-            db.execute("UPDATE messages SET content_enc = ? WHERE id = ?",
-                       (self._seal("messages", "content", msg_id, content), msg_id))
-            if sources is not None:
-                db.execute("UPDATE messages SET sources_enc = ? WHERE id = ?",
-                           (self._seal("messages", "sources", msg_id, list(sources)), msg_id))
-            db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (_now(), row[0]))
-        self._write(step)
-
     def messages(self, conv_id: int) -> list[Message]:
         with self._lock:
-            self._cipher()
+            self._open_sealer()
             rows = self._db.execute(
                 "SELECT id, role, created, content_enc, sources_enc, model, timings FROM messages "
                 "WHERE conversation_id = ? ORDER BY id", (conv_id,)
@@ -465,7 +402,7 @@ class History:
             finally:
                 self._db.close()
                 self._db = None
-                self._aead = None
+                self._sealer = None
 
     def __enter__(self) -> "History":
         return self
@@ -483,5 +420,4 @@ def open_history(passphrase_provider=None, retention_days: int | None = None) ->
     return History(KeyStore(passphrase_provider=passphrase_provider), retention_days=retention_days)
 
 
-__all__ = ["History", "HistoryError", "HistoryLocked", "HistoryKeyMismatch", "ConversationSummary",
-           "Message", "Locked", "open_history"]
+__all__ = ["History", "HistoryError", "HistoryKeyMismatch", "ConversationSummary", "Message", "open_history"]

@@ -13,8 +13,8 @@ from keyring.backends import fail
 
 from app.core.history import conversations as history_mod
 from app.core.foundation import instance, paths
-from app.core.history.conversations import History, HistoryError, HistoryKeyMismatch, HistoryLocked
-from app.core.privacy.keystore import KeyStore, WrongPassphrase
+from app.core.history.conversations import History, HistoryError, HistoryKeyMismatch
+from app.core.privacy.keystore import KeyStore, PassphraseNeeded, WrongPassphrase
 from tests.helpers.log_scan import assert_absent, find_phrases, scan_logs
 
 PASS = "a long enough passphrase"
@@ -56,7 +56,7 @@ def hist():
 
 
 def _fill(h: History) -> int:
-    cid = h.create_conversation(f"About {PHRASE}", libraries=[LIBRARY], settings={"temperature": 0.2})
+    cid = h.create_conversation(f"About {PHRASE}", libraries=[LIBRARY])
     h.add_message(cid, "user", f"What does the {PHRASE} say?")
     h.add_message(cid, "assistant", f"The {PHRASE} requires notice [1].",
                   sources=[{"library": LIBRARY, "file": FILE, "page": 4, "excerpt": f"...{PHRASE}...",
@@ -72,7 +72,6 @@ def test_round_trip(hist):
     assert msgs[1].content == f"The {PHRASE} requires notice [1]."
     assert msgs[1].sources[0]["file"] == FILE and msgs[1].sources[0]["page"] == 4
     assert msgs[1].model == "smollm2-135m-instruct" and msgs[1].timings["tokens_per_s"] == 31.0
-    assert hist.conversation_settings(cid) == {"temperature": 0.2}
     [summary] = hist.list_conversations()
     assert (summary.id, summary.title, summary.libraries, summary.message_count) == (cid, f"About {PHRASE}", [LIBRARY], 2)
     other = hist.create_conversation("Lease renewal")
@@ -84,24 +83,23 @@ def test_round_trip(hist):
     assert {c.id for c in hist.list_conversations()} == {cid, other}
 
 
-def test_edit_and_regenerate(hist):
+def test_delete_messages_after_keeps_the_earlier_ones(hist):
     cid = hist.create_conversation("t")
     q1 = hist.add_message(cid, "user", "q1")
     a1 = hist.add_message(cid, "assistant", "a1", sources=[{"file": "x.pdf", "page": 1}])
     hist.add_message(cid, "user", "q2")
     hist.add_message(cid, "assistant", "a2")
-    hist.update_message(a1, "a1 regenerated")
-    assert hist.messages(cid)[1].sources == [{"file": "x.pdf", "page": 1}]  # kept when not given
-    hist.update_message(a1, "a1 again", sources=[])
+    other = hist.create_conversation("other")
+    kept = hist.add_message(other, "user", "elsewhere")
     assert hist.delete_messages_after(cid, a1) == 2
-    assert [(m.id, m.content, m.sources) for m in hist.messages(cid)] == [(q1, "q1", []), (a1, "a1 again", [])]
+    assert [(m.id, m.content, m.sources) for m in hist.messages(cid)] == [
+        (q1, "q1", []), (a1, "a1", [{"file": "x.pdf", "page": 1}])]
+    assert [m.id for m in hist.messages(other)] == [kept]
 
 
 def test_bad_calls_are_refused_plainly(hist):
     with pytest.raises(HistoryError, match="no conversation #999"):
         hist.add_message(999, "user", "x")
-    with pytest.raises(HistoryError, match="no message"):
-        hist.update_message(999, "x")
     cid = hist.create_conversation("t")
     with pytest.raises(ValueError, match="role"):
         hist.add_message(cid, "robot", "x")
@@ -198,22 +196,44 @@ def test_retention_deletes_old_conversations(monkeypatch):
     h.close()
 
 
-def test_lock_refuses_reads_and_writes_until_unlocked(hist):
+def test_a_closed_history_refuses_reads_and_writes(hist):
     cid = hist.create_conversation("t")
-    hist.lock()
-    assert hist.is_locked
-    with pytest.raises(HistoryLocked, match="locked"):
+    hist.close()
+    with pytest.raises(HistoryError, match="closed"):
         hist.list_conversations()
-    with pytest.raises(HistoryLocked):
+    with pytest.raises(HistoryError, match="closed"):
         hist.messages(cid)
-    with pytest.raises(HistoryLocked):
+    with pytest.raises(HistoryError, match="closed"):
         hist.add_message(cid, "user", "x")
+    hist.close()  # twice is harmless
+
+
+def test_change_passphrase_rewraps_the_key_and_keeps_the_history(hist, monkeypatch):
+    cid = _fill(hist)
+    hist.change_passphrase(PASS, "a brand new passphrase")
+    hist.add_message(cid, "user", "after the change")  # the open history goes on with the same key
+    hist.close()
+    instance.release()
+    monkeypatch.setenv("STRONGROOM_PASSPHRASE", PASS)
     with pytest.raises(WrongPassphrase):
-        hist.unlock("definitely the wrong one")
-    assert hist.is_locked
-    hist.unlock(PASS)
-    hist.add_message(cid, "user", "x")
-    assert len(hist.messages(cid)) == 1
+        History(KeyStore())
+    instance.release()
+    monkeypatch.setenv("STRONGROOM_PASSPHRASE", "a brand new passphrase")
+    with History(KeyStore()) as h:
+        assert [m.content for m in h.messages(cid)][-1] == "after the change"
+
+
+@pytest.mark.parametrize("old, new, error", [
+    ("definitely the wrong one", "a brand new passphrase", WrongPassphrase),
+    (PASS, "short", PassphraseNeeded),
+], ids=["wrong-old", "short-new"])
+def test_a_refused_passphrase_change_leaves_the_key_file_alone(hist, old, new, error):
+    key_file = hist.keystore.key_file
+    before = key_file.read_bytes()
+    with pytest.raises(error):
+        hist.change_passphrase(old, new)
+    assert key_file.read_bytes() == before
+    hist.add_message(hist.create_conversation("t"), "user", "still open")
 
 
 def test_hostile_database_is_set_aside_not_deleted(strongroom_home):
