@@ -106,8 +106,14 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _m002_drop_conversation_settings(db: sqlite3.Connection) -> None:
+    # Nothing reads per-conversation settings: the sealed blobs go with the column.
+    db.execute("ALTER TABLE conversations DROP COLUMN settings_enc")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
+    ("m002_drop_conversation_settings", _m002_drop_conversation_settings),
 ]
 
 

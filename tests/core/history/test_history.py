@@ -1,4 +1,5 @@
 """Encrypted history on a real SQLite file, with the real scrypt-wrapped key (no keychain here)."""
+import json
 import logging
 import os
 import sqlite3
@@ -9,6 +10,7 @@ import keyring
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from keyring.backends import fail
 
 from app.core.history import conversations as history_mod
@@ -234,6 +236,58 @@ def test_a_refused_passphrase_change_leaves_the_key_file_alone(hist, old, new, e
         hist.change_passphrase(old, new)
     assert key_file.read_bytes() == before
     hist.add_message(hist.create_conversation("t"), "user", "still open")
+
+
+def _v1_database(key: bytes) -> int:
+    """A history as the first schema wrote it, sealed by hand in the stored layout; returns its conversation id."""
+    def seal(value, aad: str) -> bytes:
+        nonce = os.urandom(12)
+        plain = value if isinstance(value, bytes) else json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        return nonce + AESGCM(key).encrypt(nonce, plain, aad.encode())
+
+    paths.history_db().parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(paths.history_db(), isolation_level=None)
+    raw.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
+    raw.execute("BEGIN")
+    history_mod._m001_initial(raw)
+    raw.execute("INSERT INTO migrations VALUES ('m001_initial', 0)")
+    raw.execute("INSERT INTO meta VALUES ('key_check', ?)", (seal(b"strongroom-history-key-check", "meta:key_check"),))
+    raw.execute("INSERT INTO conversations (id, created, updated, title_enc, libraries_enc, settings_enc) "
+                "VALUES (5, 1.0, 2.0, ?, ?, ?)", (seal(f"About {PHRASE}", "conversations:title:5"),
+                                                  seal([LIBRARY], "conversations:libraries:5"),
+                                                  seal({"temperature": 0.2}, "conversations:settings:5")))
+    raw.execute("INSERT INTO messages (id, conversation_id, role, created, content_enc, sources_enc, model, timings) "
+                "VALUES (9, 5, 'assistant', 2.0, ?, ?, 'm', ?)",
+                (seal(PHRASE, "messages:content:9"), seal([{"file": "a\udcff.pdf", "page": 4}], "messages:sources:9"),
+                 json.dumps({"tokens": 3})))
+    raw.execute("COMMIT")
+    raw.close()
+    return 5
+
+
+def test_a_v1_database_opens_and_loses_only_the_settings_column(strongroom_home):
+    store = KeyStore()
+    store.unlock(PASS)
+    cid = _v1_database(store.key())
+    with History(KeyStore()) as h:
+        [summary] = h.list_conversations()
+        assert (summary.id, summary.title, summary.libraries, summary.message_count) == (cid, f"About {PHRASE}", [LIBRARY], 1)
+        [msg] = h.messages(cid)
+        assert (msg.id, msg.content, msg.sources, msg.model, msg.timings) == (
+            9, PHRASE, [{"file": "a\udcff.pdf", "page": 4}], "m", {"tokens": 3})
+        h.add_message(cid, "user", "a new message after the upgrade")
+    raw = sqlite3.connect(paths.history_db())
+    assert [r[1] for r in raw.execute("PRAGMA table_info(conversations)")] == [
+        "id", "created", "updated", "title_enc", "libraries_enc"]
+    assert [r[0] for r in raw.execute("SELECT name FROM migrations ORDER BY rowid")] == [
+        "m001_initial", "m002_drop_conversation_settings"]
+    raw.close()
+
+
+def test_a_new_database_has_no_settings_column(hist):
+    raw = sqlite3.connect(hist.path)
+    assert "settings_enc" not in [r[1] for r in raw.execute("PRAGMA table_info(conversations)")]
+    raw.close()
 
 
 def test_hostile_database_is_set_aside_not_deleted(strongroom_home):
