@@ -87,7 +87,7 @@ def test_wrong_passphrase_is_refused(strongroom_home):
 
 def test_a_running_strongroom_keeps_the_history_to_itself(strongroom_home):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "from app.core import instance; instance.hold(); print('held', flush=True); "
+        [sys.executable, "-c", "from app.core.foundation import instance; instance.hold(); print('held', flush=True); "
                                "import time; time.sleep(120)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
