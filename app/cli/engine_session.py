@@ -13,14 +13,11 @@ class SessionError(Exception):
 
 
 def open_engine(settings: Settings, model_id: str | None, quiet: bool = False) -> tuple[Engine, LoadedModel]:
-    registry = Registry(allow_mismatch=settings.get("model.allow_mismatch"))
+    registry = Registry.from_settings(settings)
     wanted = model_id or settings.get("model.default_model")
     info = registry.find(wanted)
     if info is None:
         raise SessionError(f"no model with id {wanted!r}; see `strongroom models`")
-    allowed = settings.get("model.allowed_models")
-    if allowed and info.id not in allowed:
-        raise SessionError(f"{info.name} is not among the models your IT policy allows ({', '.join(allowed)})")
     show = not quiet and sys.stderr.isatty()
 
     def progress(fraction: float) -> None:
@@ -29,8 +26,7 @@ def open_engine(settings: Settings, model_id: str | None, quiet: bool = False) -
 
     engine = Engine(registry)
     try:
-        loaded = engine.load(info, settings=settings, on_progress=progress,
-                             allow_unverified=settings.get("model.allow_unverified")).result()
+        loaded = engine.load(info, settings=settings, on_progress=progress).result()
     except EngineError as exc:
         engine.close()
         raise SessionError(str(exc)) from None

@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 def _registry() -> Registry:
-    return Registry(allow_mismatch=Settings().get("model.allow_mismatch"))
+    return Registry.from_settings(Settings())
 
 
 def run(args) -> int:

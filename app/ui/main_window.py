@@ -305,8 +305,8 @@ class MainWindow(QMainWindow):
         self.models = models
         usable = self.services.default_model(models)
         self.welcome.set_models(models, usable)
-        if not models:
-            self.chat.set_placeholder("No model is installed yet. Open Models (Ctrl+2) to see where to put one.")
+        if usable is None:
+            self.chat.set_placeholder(self.services.no_usable_model(models))
         if self.auto_load and usable is not None and self.services.loaded_model() is None and not self.loading_model:
             self.load_model(usable)
 

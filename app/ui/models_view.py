@@ -198,12 +198,8 @@ class ModelsView(QWidget):
             row.setParent(None)
             row.deleteLater()
         self.rows = {}
-        allow_unverified = self.services.settings.get("model.allow_unverified")
-        allowed = self.services.settings.get("model.allowed_models")
         for info in self.models:
-            refusal = self.services.registry.load_refusal(info, allow_unverified=allow_unverified)
-            if refusal is None and allowed and info.id not in allowed:
-                refusal = f"{info.name} is not on the list of models your IT policy allows."
+            refusal = self.services.load_refusal(info)
             row = ModelRow(info, str(info.path) == self.loaded_id, refusal, self)
             row.verify_requested.connect(self.verify)
             row.load_requested.connect(self.load_requested)

@@ -56,3 +56,22 @@ def test_no_display_gives_one_clear_line():
     assert result.returncode == 2
     assert "no display" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_doctor_json_lists_an_invalid_policy_value_as_locked(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[sampling]\ntemperature = "hot"\n')
+    result = run_cli("doctor", "--json", env={"STRONGROOM_POLICY": str(policy)})
+    assert result.returncode == 0, result.stderr
+    d = json.loads(result.stdout)
+    assert "sampling.temperature" in d["policy"]["locked"]
+    assert any("line 2" in w for w in d["warnings"]), d["warnings"]
+
+
+def test_ask_refuses_a_model_the_policy_does_not_allow(tmp_path, demo_gguf):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[model]\nallowed_models = ["mistral-7b-instruct-v0.3"]\n')
+    result = run_cli("ask", "--json", "--no-history", "hello", env={"STRONGROOM_POLICY": str(policy)})
+    assert result.returncode != 0
+    assert "allows only these models: mistral-7b-instruct-v0.3" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -73,7 +73,7 @@ def model_dirs(registry: Registry) -> list[dict]:
 
 def report() -> dict:
     settings = Settings()
-    registry = Registry(allow_mismatch=settings.get("model.allow_mismatch"))
+    registry = Registry.from_settings(settings)
     mem = psutil.virtual_memory()
     policy = paths.policy_file()
     return {

@@ -199,7 +199,7 @@ class Engine:
 
     def load(self, info: ModelInfo, n_ctx: int | None = None, n_threads: int | None = None,
              gpu_offload: bool | None = None, on_progress: Callable[[float], None] | None = None,
-             settings=None, n_batch: int = N_BATCH, allow_unverified=None) -> Future:  # COMPAT-REMOVE
+             settings=None, n_batch: int = N_BATCH) -> Future:
         """Loads (or switches to) a model in the background; the Future gives a LoadedModel.
 
         None values come from settings (model.n_ctx, model.n_threads, model.gpu_offload). What may be

@@ -5,7 +5,6 @@ a file is hashed once unless it changes. Header metadata is cached the same way.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -177,11 +176,9 @@ class LoadPolicy:
 class Registry:
     """The one owner of model discovery and verification state."""
 
-    def __init__(self, catalog: Catalog | None = None, policy: LoadPolicy | None = None, allow_mismatch=None):
+    def __init__(self, catalog: Catalog | None = None, policy: LoadPolicy | None = None):
         self.catalog = catalog or load_catalog()
         self.policy = policy or LoadPolicy()
-        if allow_mismatch is not None:  # COMPAT-REMOVE
-            self.policy = LoadPolicy(allow_mismatch=allow_mismatch)
         self.cache = FileCache(paths.cache_dir() / "models.json")
 
     @classmethod
@@ -325,13 +322,10 @@ class Registry:
             if m.status == UNVERIFIED and not m.sha256 and not m.side_loaded and m.size_bytes <= max_bytes:
                 self.verify(m)
 
-    def load_refusal(self, info: ModelInfo, policy: LoadPolicy | None = None, n_ctx: int | None = None,
-                     allow_unverified=None) -> str | None:
+    def load_refusal(self, info: ModelInfo, policy: LoadPolicy | None = None, n_ctx: int | None = None) -> str | None:
         """Why this model may not be loaded, in plain words; None when it may. The policy defaults to
         the registry's; memory is judged at n_ctx tokens of context when given, else at the policy's."""
         policy = policy or self.policy
-        if allow_unverified is not None:  # COMPAT-REMOVE
-            policy = dataclasses.replace(policy, allow_unverified=allow_unverified)
         if info.status in (CORRUPT, INCOMPLETE):
             return f"{info.name} cannot be used: {info.reason}."
         if policy.allowed_models and not {info.id, info.catalog_id} & set(policy.allowed_models):

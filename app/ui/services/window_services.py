@@ -13,7 +13,7 @@ from typing import Callable
 
 from app.core.answers import rag
 from app.core.foundation.settings import Settings
-from app.core.models.registry import ModelInfo, Registry
+from app.core.models.registry import LoadPolicy, ModelInfo, Registry
 
 from .conversations import Conversation, ConversationStore, HistoryConversations, SessionConversations
 from .generations import EngineGeneration, Generation, RagGeneration
@@ -30,7 +30,7 @@ class Services:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
-        self.registry = Registry(allow_mismatch=self.settings.get("model.allow_mismatch"))
+        self.registry = Registry.from_settings(self.settings)
         self.conversations: ConversationStore = SessionConversations()
         self.history_notice = ""
         self._engine = None
@@ -82,16 +82,26 @@ class Services:
     def loaded_model(self) -> ModelInfo | None:
         return self._engine.loaded_model if self._engine is not None else None
 
+    def load_refusal(self, info: ModelInfo) -> str | None:
+        """Why the engine would refuse this model under the settings in force now; None if it would load."""
+        return self.registry.load_refusal(info, LoadPolicy.from_settings(self.settings))
+
     def default_model(self, models: list[ModelInfo]) -> ModelInfo | None:
         """The configured model if present and loadable, else the first loadable one."""
-        allow = self.settings.get("model.allow_unverified")
-        usable = [m for m in models if self.registry.load_refusal(m, allow_unverified=allow) is None]
+        usable = [m for m in models if self.load_refusal(m) is None]
         wanted = self.settings.get("model.default_model")
         return next((m for m in usable if m.id == wanted or str(m.path) == wanted), usable[0] if usable else None)
 
+    def no_usable_model(self, models: list[ModelInfo]) -> str:
+        """Why none of the installed models can be loaded, in words for the chat placeholder."""
+        if not models:
+            return "No model is installed yet. Open Models (Ctrl+2) to see where to put one."
+        wanted = self.settings.get("model.default_model")
+        first = next((m for m in models if m.id == wanted), models[0])
+        return f"No installed model can be loaded. {self.load_refusal(first)} Open Models (Ctrl+2) for each model's reason."
+
     def load_model(self, info: ModelInfo, on_progress: Callable[[float], None] | None = None) -> Future:
-        return self.engine.load(info, on_progress=on_progress, settings=self.settings,
-                                allow_unverified=self.settings.get("model.allow_unverified"))
+        return self.engine.load(info, on_progress=on_progress, settings=self.settings)
 
     def unload_model(self) -> Future | None:
         return self._engine.unload() if self._engine is not None else None

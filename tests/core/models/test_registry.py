@@ -3,7 +3,7 @@ import os
 import pytest
 
 from app.core.models import registry as registry_mod
-from app.core.models.registry import Registry
+from app.core.models.registry import LoadPolicy, Registry
 from tests.conftest import copy_model
 
 
@@ -54,7 +54,7 @@ def test_mismatch_is_refused_unless_allowed(models_dir, demo_gguf):
     reg.verify(copy)
     assert copy.status == "mismatch"
     assert "checksum" in reg.load_refusal(copy)
-    assert Registry(allow_mismatch=True).load_refusal(copy) is None
+    assert Registry(policy=LoadPolicy(allow_mismatch=True)).load_refusal(copy) is None
 
 
 def test_side_loaded_model_is_usable_and_marked(models_dir, demo_gguf):
@@ -65,7 +65,7 @@ def test_side_loaded_model_is_usable_and_marked(models_dir, demo_gguf):
     reg.verify(m)
     assert m.status == "unverified" and len(m.sha256[0]) == 64
     assert reg.load_refusal(m) is None
-    assert "approved catalog" in reg.load_refusal(m, allow_unverified=False)
+    assert "approved catalog" in reg.load_refusal(m, LoadPolicy(allow_unverified=False))
 
 
 def test_split_gguf_is_one_model(models_dir, demo_gguf):
