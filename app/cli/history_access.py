@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 
 from app.core.history.conversations import History, HistoryError
 from app.core.foundation.instance import AlreadyRunning
-from app.core.privacy.keystore import KeyStore, KeyStoreError
+from app.core.privacy.keystore import PASSPHRASE_ENV, KeyStore, KeyStoreError
+
+NEW_PASSPHRASE_ENV = "STRONGROOM_NEW_PASSPHRASE"
 
 
 class HistoryUnavailable(Exception):
@@ -27,10 +30,39 @@ def tty_passphrase(new: bool) -> str | None:
     return first
 
 
-def open_cli_history(retention_days: int = 0, skip_hint: str = "") -> History:
-    """skip_hint: how this command can run without history, added to the already-running message."""
+def current_passphrase() -> str:
+    """The passphrase the key file is wrapped with now: STRONGROOM_PASSPHRASE, else asked on the terminal."""
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value is None and sys.stdin.isatty():
+        value = getpass.getpass("Current history passphrase: ")
+    if not value:
+        raise HistoryUnavailable(f"no current passphrase: run this in a terminal, or set {PASSPHRASE_ENV} "
+                                 f"and {NEW_PASSPHRASE_ENV} for scripted use")
+    return value
+
+
+def new_passphrase() -> str:
+    """The passphrase to wrap the key with from now on: STRONGROOM_NEW_PASSPHRASE, else asked twice."""
+    value = os.environ.get(NEW_PASSPHRASE_ENV)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise HistoryUnavailable(f"no new passphrase: run this in a terminal, or set {NEW_PASSPHRASE_ENV} "
+                                 "for scripted use")
+    first = getpass.getpass("New history passphrase: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise HistoryUnavailable("the two passphrases differ; the passphrase was not changed")
+    return first
+
+
+def open_cli_history(retention_days: int = 0, skip_hint: str = "", keystore: KeyStore | None = None) -> History:
+    """skip_hint: how this command can run without history, added to the already-running message.
+
+    keystore: one already unlocked by the caller; by default the passphrase comes from
+    STRONGROOM_PASSPHRASE or the terminal.
+    """
     try:
-        return History(KeyStore(passphrase_provider=tty_passphrase), retention_days=retention_days)
+        return History(keystore or KeyStore(passphrase_provider=tty_passphrase), retention_days=retention_days)
     except AlreadyRunning as exc:
         raise HistoryUnavailable(f"{exc}{skip_hint}") from None
     except KeyStoreError as exc:

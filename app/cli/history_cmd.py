@@ -1,4 +1,4 @@
-"""strongroom history [list|show|export|delete|delete-all]: the encrypted conversation history."""
+"""strongroom history [list|show|export|delete|delete-all|change-passphrase]: the encrypted conversation history."""
 from __future__ import annotations
 
 import sys
@@ -6,14 +6,17 @@ from datetime import datetime
 from pathlib import Path
 
 from app.cli import fail, print_json
-from app.cli.history_access import HistoryUnavailable, open_cli_history
-from app.core.history.export import ExportError, export_conversation
-from app.core.history.conversations import HistoryError
+from app.cli.history_access import HistoryUnavailable, current_passphrase, new_passphrase, open_cli_history
+from app.core.foundation import instance
 from app.core.foundation.settings import Settings
+from app.core.history.conversations import HistoryError
+from app.core.history.export import ExportError, export_conversation
+from app.core.privacy.keystore import KeyStore, KeyStoreError, WrongPassphrase
 
 
 def register(sub) -> None:
-    p = sub.add_parser("history", help="list, show or delete saved conversations (encrypted on disk)")
+    p = sub.add_parser("history", help="list, show or delete saved conversations (encrypted on disk); change "
+                                       "the history passphrase")
     hs = p.add_subparsers(dest="action", metavar="ACTION")
     ls = hs.add_parser("list", help="conversations, newest first")
     ls.add_argument("--search", help="only titles containing this text")
@@ -28,6 +31,9 @@ def register(sub) -> None:
     export.add_argument("file", help="where to write it; the format follows the extension")
     wipe = hs.add_parser("delete-all", help="delete every conversation and scrub the database files")
     wipe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    hs.add_parser("change-passphrase",
+                  help="re-wrap the history key under a new passphrase (only without an OS keychain); "
+                       "scripts set STRONGROOM_PASSPHRASE and STRONGROOM_NEW_PASSPHRASE")
     p.set_defaults(func=run, action=None)
 
 
@@ -37,6 +43,8 @@ def _when(ts: float) -> str:
 
 def run(args) -> int:
     action = args.action or "list"
+    if action == "change-passphrase":
+        return _change_passphrase()
     if action == "delete-all" and not args.yes:
         if not sys.stdin.isatty():
             return fail("delete-all needs --yes when not run from a terminal")
@@ -99,4 +107,33 @@ def _act(history, action: str, args) -> int:
         return 0
     history.delete_all()
     print("All conversations deleted; the database was compacted and its journal cleared.")
+    return 0
+
+
+def _change_passphrase() -> int:
+    store = KeyStore()
+    try:
+        store.ensure_passphrase_wrapped()
+        instance.hold()  # before any prompt: a running window owns the key file
+        current = current_passphrase()
+        store.unlock(current)
+    except WrongPassphrase:
+        return fail("that is not the current history passphrase; nothing was changed")
+    except (KeyStoreError, HistoryUnavailable, instance.AlreadyRunning) as exc:
+        return fail(str(exc))
+    try:
+        history = open_cli_history(keystore=store)  # proves the key is the one the saved history needs
+    except HistoryUnavailable as exc:
+        return fail(str(exc))
+    try:
+        for warning in history.warnings:
+            print(f"strongroom: warning: {warning}", file=sys.stderr)
+        history.change_passphrase(current, new_passphrase())
+    except KeyStoreError as exc:
+        return fail(f"{exc} The passphrase was not changed.")
+    except (HistoryError, HistoryUnavailable) as exc:
+        return fail(str(exc))
+    finally:
+        history.close()
+    print("History passphrase changed: use the new one from now on. No conversation was rewritten.")
     return 0

@@ -1,14 +1,23 @@
-"""`strongroom ask` records its exchange in the encrypted history; `strongroom history` reads and deletes it.
+"""`strongroom ask` records its exchange in the encrypted history; `strongroom history` reads and deletes it,
+and changes the passphrase its key is wrapped with.
 
 Runs the real CLI in child processes with the real demo model. The children get no keychain
 (PYTHON_KEYRING_BACKEND), so the passphrase path is used as on a headless workstation.
 """
+import argparse
 import json
 import subprocess
 import sys
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
 
+from app.cli import history_access, history_cmd
+from app.core.foundation import instance
+from app.core.history.conversations import History
+from app.core.privacy.keystore import KeyStore
 from tests.conftest import ROOT, run_cli
 from tests.helpers.log_scan import find_phrases
 
@@ -17,12 +26,45 @@ NO_KEYCHAIN = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 WITH_PASS = {**NO_KEYCHAIN, "STRONGROOM_PASSPHRASE": "cli test passphrase"}
 ASK = ("ask", "--no-rag", "--json", "--max-tokens", "8", "--temperature", "0", "--seed", "1")
 
+OLD, NEW = "cli test passphrase", "a fresh cli passphrase"
+CHANGE = {**NO_KEYCHAIN, "STRONGROOM_PASSPHRASE": OLD, "STRONGROOM_NEW_PASSPHRASE": NEW}
+
 pytestmark = pytest.mark.slow
 
 
+class MemoryKeychain(KeyringBackend):
+    """An OS keychain for a child process (PYTHON_KEYRING_BACKEND names this class)."""
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.secrets = {}
+
+    def get_password(self, service, username):
+        return self.secrets.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.secrets.pop((service, username), None)
+
+
 @pytest.fixture(autouse=True)
-def _demo_model(demo_gguf):
+def _demo_model(demo_gguf, monkeypatch):
     """The default model setting names the demo model: nothing to configure."""
+    monkeypatch.delenv("STRONGROOM_NEW_PASSPHRASE", raising=False)
+
+
+@pytest.fixture
+def saved_conversation(strongroom_home):
+    """A history with one conversation under OLD, written in this process and released for the children."""
+    keystore = KeyStore(use_keychain=False)
+    keystore.unlock(OLD)
+    with History(keystore) as history:
+        history.add_message(history.create_conversation("Indemnity review"), "user", "What is capped?")
+    instance.release()
+    return keystore.key_file
 
 
 def test_ask_records_history_no_file_or_log_holds_the_text_delete_all_clears_it(strongroom_home):
@@ -99,3 +141,87 @@ def test_a_running_strongroom_keeps_the_history_to_itself(strongroom_home):
     finally:
         holder.kill()
         holder.wait(10)
+
+
+def test_change_passphrase_then_only_the_new_one_opens_the_history(saved_conversation):
+    before = saved_conversation.read_bytes()
+    changed = run_cli("history", "change-passphrase", env=CHANGE, input="")
+    assert changed.returncode == 0, changed.stderr
+    assert "passphrase changed" in changed.stdout
+    assert saved_conversation.read_bytes() != before
+    old = run_cli("history", "list", env={**NO_KEYCHAIN, "STRONGROOM_PASSPHRASE": OLD}, input="")
+    assert old.returncode == 1 and "does not unlock" in old.stderr
+    new = run_cli("history", "list", env={**NO_KEYCHAIN, "STRONGROOM_PASSPHRASE": NEW}, input="")
+    assert new.returncode == 0, new.stderr
+    assert "Indemnity review" in new.stdout and "1 msg" in new.stdout
+
+
+@pytest.mark.parametrize("env, says", [
+    ({**CHANGE, "STRONGROOM_PASSPHRASE": "not the current one"}, "not the current history passphrase"),
+    ({**CHANGE, "STRONGROOM_NEW_PASSPHRASE": "short"}, "at least 8 characters"),
+    ({k: v for k, v in CHANGE.items() if k != "STRONGROOM_NEW_PASSPHRASE"}, "STRONGROOM_NEW_PASSPHRASE"),
+    ({k: v for k, v in CHANGE.items() if k != "STRONGROOM_PASSPHRASE"}, "STRONGROOM_PASSPHRASE"),
+], ids=["wrong-current", "short-new", "no-new", "no-current"])
+def test_a_refused_change_says_why_and_leaves_the_key_file_alone(saved_conversation, env, says):
+    before = saved_conversation.read_bytes()
+    result = run_cli("history", "change-passphrase", env=env, input="")
+    assert result.returncode == 1 and says in result.stderr, result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert saved_conversation.read_bytes() == before
+    assert run_cli("history", "list", env={**NO_KEYCHAIN, "STRONGROOM_PASSPHRASE": OLD}, input="").returncode == 0
+
+
+def test_with_a_keychain_there_is_no_passphrase_to_change(strongroom_home):
+    keychain = {"PYTHON_KEYRING_BACKEND": f"{__name__}.MemoryKeychain", "STRONGROOM_PASSPHRASE": OLD,
+                "STRONGROOM_NEW_PASSPHRASE": NEW}
+    result = run_cli("history", "change-passphrase", env=keychain, input="")
+    assert result.returncode == 1
+    assert "kept in the OS keychain: there is no passphrase to change" in result.stderr, result.stderr
+    assert not (strongroom_home / "data" / "history.key").exists()
+
+
+def test_before_any_history_there_is_no_passphrase_yet(strongroom_home):
+    result = run_cli("history", "change-passphrase", env=CHANGE, input="")
+    assert result.returncode == 1 and "chosen the first time" in result.stderr
+    assert not (strongroom_home / "data" / "history.key").exists()
+
+
+def test_help_lists_change_passphrase():
+    result = run_cli("history", "--help")
+    assert result.returncode == 0 and "change-passphrase" in result.stdout
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """A terminal that answers getpass prompts in order and records them."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    asked, answers = [], []
+
+    def getpass(prompt):
+        asked.append(prompt)
+        return answers.pop(0)
+
+    monkeypatch.setattr(history_access.getpass, "getpass", getpass)
+    yield asked, answers
+    keyring.set_keyring(previous)
+    instance.release()
+
+
+def test_on_a_terminal_the_current_passphrase_is_asked_once_and_the_new_one_twice(saved_conversation, terminal):
+    asked, answers = terminal
+    answers += [OLD, NEW, NEW]
+    assert history_cmd.run(argparse.Namespace(action="change-passphrase")) == 0
+    assert asked == ["Current history passphrase: ", "New history passphrase: ", "Repeat it: "]
+    instance.release()
+    KeyStore().unlock(NEW)
+
+
+def test_on_a_terminal_two_different_new_passphrases_change_nothing(saved_conversation, terminal, capsys):
+    asked, answers = terminal
+    answers += [OLD, NEW, NEW + "!"]
+    before = saved_conversation.read_bytes()
+    assert history_cmd.run(argparse.Namespace(action="change-passphrase")) == 1
+    assert "the two passphrases differ" in capsys.readouterr().err
+    assert saved_conversation.read_bytes() == before
