@@ -9,7 +9,8 @@ from app.cli import fail, print_json
 from app.core.index.embedder import Embedder, EmbedderError
 from app.core.library.libraries import LibraryError, LibraryManager
 from app.core.index.store import StoreError, StoreInUse
-from app.core.library.sync import SyncProgress, sync_library
+from app.core.library.sync import sync_library
+from app.core.library.sync_progress import SyncProgress
 
 
 def register(sub) -> None:

@@ -40,7 +40,8 @@ from app.core.index.embedder import Embedder  # noqa: E402
 from app.core.library.libraries import LibraryManager  # noqa: E402
 from app.core.index.edge_store import EdgeStore  # noqa: E402
 from app.core.index.store import ChunkPoint, folder_chain  # noqa: E402
-from app.core.library.sync import EMBED_BATCH, open_library_store, sync_library  # noqa: E402
+from app.core.library.pipeline import EMBED_BATCH  # noqa: E402
+from app.core.library.sync import open_library_store, sync_library  # noqa: E402
 
 SOURCES = [Path("/usr/share/doc"), Path("/usr/share/common-licenses"), Path("/usr/share/man"),
            Path(sys.prefix) / "lib", Path("/usr/lib/python3"), Path("/usr/share")]

@@ -16,11 +16,15 @@ from pathlib import Path
 import app
 
 APP = Path(app.__file__).resolve().parent
-# engine.py and library.py are left out on purpose: the engine's API only queues work for its own
-# thread, and the library list is a small JSON file and a read-only SQLite count.
+# The modules that scan, parse, embed, index or search. Left out on purpose: the engine's API (it only
+# queues work for its own thread) and the cheap library modules the window calls: libraries.py (a
+# small JSON file per library), sync_state.py (its counts are one read-only SQLite query; a sync's
+# writes to it always enter through sync.py or pipeline.py first) and watcher.py (folder watches).
 SLOW_APP_MODULES = [APP / "core" / name for name in (
-    "engine/llama_runtime.py", "index/store.py", "index/bm25.py", "index/edge_store.py", "index/server_store.py",
-    "index/embedder.py", "library/sync.py", "library/ingest")]
+    "engine/llama_runtime.py",
+    "index/store.py", "index/bm25.py", "index/edge_store.py", "index/server_store.py", "index/embedder.py",
+    "library/sync.py", "library/sync_progress.py", "library/scanner.py", "library/content_ids.py",
+    "library/jobs.py", "library/pipeline.py", "library/disk_errors.py", "library/ingest")]
 COLLECTOR = str(APP / "ui" / "ui_thread_gc.py")
 SLOW_PACKAGES = ("llama_cpp", "qdrant_edge", "qdrant_client", "sentence_transformers", "torch",
                  "transformers", "pypdfium2", "docx", "odf", "striprtf")

@@ -4,13 +4,12 @@ On disk, one folder per library under `paths.libraries_dir()`, named by a stable
 rename never moves an open shard:
     <id>/library.json   name, folders, include/exclude globs, embedding model
     <id>/shard/         the Qdrant Edge shard
-    <id>/sync.sqlite3   per-file sync state (see sync.py)
+    <id>/sync.sqlite3   per-file sync state (see sync_state.py)
 """
 from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from app.core.foundation import paths
 from app.core.foundation.atomic import write_atomic
+from app.core.library.sync_state import read_summary
 
 
 class LibraryError(ValueError):
@@ -177,17 +177,5 @@ class LibraryManager:
 
     def stats(self, lib: Library) -> LibraryStats:
         """From the sync state only: cheap, and works while another process holds the shard."""
-        if not lib.state_db.exists():
-            return LibraryStats()
-        con = sqlite3.connect(f"file:{lib.state_db}?mode=ro", uri=True, timeout=5)
-        try:
-            files, chunks = con.execute("SELECT COUNT(*), COALESCE(SUM(chunks), 0) FROM files WHERE status='ok'").fetchone()
-            failures = con.execute("SELECT COUNT(*) FROM files WHERE status='failed'").fetchone()[0]
-            ocr = con.execute("SELECT COUNT(*) FROM files WHERE status='ok' AND needs_ocr != '[]'").fetchone()[0]
-            row = con.execute("SELECT value FROM meta WHERE key='last_sync'").fetchone()
-        except sqlite3.Error:
-            return LibraryStats()
-        finally:
-            con.close()
-        return LibraryStats(files=files, chunks=chunks, failures=failures, needs_ocr=ocr,
-                            last_sync=float(row[0]) if row else None)
+        summary = read_summary(lib.state_db)
+        return LibraryStats(**summary._asdict()) if summary else LibraryStats()

@@ -16,7 +16,10 @@ import pytest
 from app.core.library import ingest
 from app.core.library.libraries import LibraryManager
 from app.core.index.store import SearchFilter
-from app.core.library.sync import DiskFull, SyncState, open_library_store, scan, sync_library
+from app.core.library.disk_errors import DiskFull
+from app.core.library.scanner import scan
+from app.core.library.sync import open_library_store, sync_library
+from app.core.library.sync_state import SyncState
 from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.slow
@@ -185,13 +188,15 @@ def test_scanner_reports_unreadable_entries_for_an_unprivileged_user():
         secret.write_text("secret")
         os.chmod(secret, 0o000)
         code = (
-            "import os, json\nfrom app.core.library.sync import scan, file_hash, _os_reason\n"
+            "import os, json\nfrom app.core.library.scanner import scan\n"
+            "from app.core.library.content_ids import file_hash\n"
+            "from app.core.library.disk_errors import read_error_reason\n"
             "os.setgid(65534); os.setuid(65534)\n"
             f"out = [[e.path, e.error] for e in scan([{str(base)!r}])]\n"
             "for p, err in out:\n"
             "    if not err:\n"
             "        try: file_hash(p)\n"
-            "        except OSError as exc: out.append([p, _os_reason(exc)])\n"
+            "        except OSError as exc: out.append([p, read_error_reason(exc)])\n"
             "print(json.dumps(out))\n"
         )
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

@@ -1,0 +1,77 @@
+"""What a sync tells its caller: progress while it runs (`SyncProgress`) and the outcome (`SyncReport`)."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+EMIT_INTERVAL = 0.2  # seconds between progress callbacks, unless a phase changes
+
+
+@dataclass
+class SyncProgress:
+    phase: str = "scanning"  # scanning, indexing, removing, optimizing, done, cancelled
+    files_scanned: int = 0
+    files_to_index: int = 0  # new or changed files found by the scan
+    files_parsed: int = 0
+    files_embedded: int = 0  # finished (indexed, moved or failed)
+    files_failed: int = 0
+    chunks_embedded: int = 0
+    chunks_per_second: float = 0.0
+    eta_seconds: float | None = None
+    current_file: str = ""
+    elapsed: float = 0.0
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+@dataclass
+class SyncReport:
+    library: str
+    indexed: list[str] = field(default_factory=list)  # new or changed, embedded
+    moved: list[str] = field(default_factory=list)  # new paths whose vectors were reused
+    removed: list[str] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # {"file", "reason"}
+    needs_ocr: list[dict] = field(default_factory=list)  # {"file", "pages"}
+    unchanged: int = 0
+    chunks: int = 0  # in the library after the run
+    seconds: float = 0.0
+    cancelled: bool = False
+    rebuilt: bool = False  # the embedding model changed, so the index was rebuilt
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class ProgressEmitter:
+    """Owns the running `progress` and hands the callback a copy of it, with the embedding rate and
+    the ETA filled in, at most every EMIT_INTERVAL seconds unless forced."""
+
+    def __init__(self, callback: ProgressCallback | None):
+        self.callback = callback
+        self.progress = SyncProgress()
+        self.started = time.monotonic()
+        self.embed_seconds = 0.0  # time spent inside the embedder: the rate is chunks over this
+        self.indexing_started: float | None = None  # the ETA extrapolates from the indexing phase only
+        self._last_emit = 0.0
+
+    def emit(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.callback is None or (not force and now - self._last_emit < EMIT_INTERVAL):
+            return
+        self._last_emit = now
+        progress = self.progress
+        progress.elapsed = now - self.started
+        progress.chunks_per_second = progress.chunks_embedded / self.embed_seconds if self.embed_seconds else 0.0
+        done = progress.files_embedded
+        indexing_time = now - self.indexing_started if self.indexing_started else 0.0
+        if done and progress.files_to_index and indexing_time:
+            progress.eta_seconds = max(0.0, (progress.files_to_index - done) * indexing_time / done)
+        try:
+            self.callback(SyncProgress(**asdict(progress)))
+        except Exception:  # noqa: BLE001 - a broken listener must not break indexing
+            log.exception("progress callback failed")
