@@ -45,3 +45,17 @@ def test_version_subset_keeps_only_flagged_questions():
     picked = subset({"hybrid": ModeResult(ranks=ranks, seconds=[0.0] * len(ranks))}, [q.versioned for q in questions])
     assert picked["hybrid"].ranks == [r for r, q in zip(ranks, questions) if q.versioned]
     assert 20 <= len(picked["hybrid"].ranks) < len(questions)
+
+
+def test_claims_eval_alters_one_fact_and_builds_every_kind():
+    import random
+
+    from tests.eval.run_claims_eval import alter, build_cases
+
+    changed, kind = alter("The notice period is 90 days from 1 March.", random.Random(1), ["Acme GmbH"])
+    assert (changed, kind) == ("The notice period is 183 days from 1 March.", "number")
+    changed, kind = alter("Signed in March by Acme Holdings Ltd in Oslo.", random.Random(1), ["Baker Partners"])
+    assert kind == "month" and "April" in changed
+    cases = build_cases(per_kind=4)
+    assert {c.kind for c in cases} == {"copied", "altered", "unrelated"}
+    assert all(c.truly_supported == (c.kind == "copied") for c in cases)

@@ -33,10 +33,14 @@ _QUOTED = re.compile(r"[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00bb
 _CAPITALISED_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w\u00c0-\u024f&'-]+(?:\s+(?:of|for|and|de|von|van|der|du|la|le)?\s*"
                               r"[A-Z][\w\u00c0-\u024f&'-]+)+)")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}[0-9]*\b")
+# Sentences saying the documents do not answer: they carry no fact of the documents to check.
+_DOCS = r"(?:documents?|excerpts?|sources?|passages?|texts?|context|materials?|files?|information provided)"
 _ABSENCE = re.compile(
-    r"\b(do(?:es)? not|don't|doesn't|did not|cannot|can't) (?:\w+ ){0,3}(answer|say|mention|state|contain|specify|"
-    r"provide|include|address|cover)|\bnot (?:\w+ )?(mentioned|stated|specified|provided|found|covered|addressed)\b|"
-    r"\bno (?:information|mention|details?)\b|\bfound nothing\b",
+    rf"\b(?:the|these|your|provided) {_DOCS} (?:\w+ ){{0,2}}(?:do(?:es)? not|don't|doesn't|did not|never) "
+    rf"(?:\w+ ){{0,2}}(?:answer|say|mention|state|contain|specify|provide|include|address|cover|tell)|"
+    rf"\bnot (?:\w+ )?(?:mentioned|stated|specified|provided|found|covered|addressed|given) in (?:the|these|your) {_DOCS}|"
+    rf"\bno (?:information|mention|details?) (?:about|of|on|regarding)\b|\bfound nothing\b|"
+    rf"\bI (?:could not|cannot|can't|couldn't|did not|didn't) find\b",
     re.IGNORECASE)
 
 NUMBER_WORDS = {
@@ -179,9 +183,27 @@ def content_words(text: str) -> set[str]:
             if w not in STOPWORDS and len(w) > 2 and not w[0].isdigit()}
 
 
+_TOKEN = re.compile(_NUMBER.pattern + r"|[^\W\d_]+", re.UNICODE)
+NEAR = 3  # words either side of a number that say what it counts (90 *days*, EUR *5,000*)
+
+
+def number_neighbours(text: str) -> dict[float, set[str]]:
+    """Each stated quantity with the content words near it, so "90 days" and "90 pages" differ."""
+    tokens = _TOKEN.findall(_fold(text))
+    values = [_value(tok) if tok[0].isdigit() else NUMBER_WORDS.get(tok) for tok in tokens]
+    found: dict[float, set[str]] = {}
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        near = tokens[max(0, i - NEAR):i] + tokens[i + 1:i + 1 + NEAR]
+        found.setdefault(float(value), set()).update(
+            _stem(w) for w in near if not w[0].isdigit() and w not in STOPWORDS and w not in NUMBER_WORDS)
+    return found
+
+
 @dataclass
 class _Facts:
-    numbers: set[float]
+    numbers: dict[float, set[str]]  # value -> content words near it
     months: set[int]
     terms: set[str]
     words: set[str]
@@ -189,13 +211,16 @@ class _Facts:
 
 
 def _facts(text: str) -> _Facts:
-    return _Facts(numbers(text), months(text), defined_terms(text), content_words(text), _fold(text))
+    return _Facts(number_neighbours(text), months(text), defined_terms(text), content_words(text), _fold(text))
 
 
 def missing_fact(claim: _Facts, passage: _Facts) -> str | None:
     """The first hard fact of the claim the passage does not contain, in words; None when all are there."""
-    for value in sorted(claim.numbers - passage.numbers):
-        return f"the number {value:g} does not appear in"
+    for value, near in sorted(claim.numbers.items()):
+        if value not in passage.numbers:
+            return f"the number {value:g} does not appear in"
+        if near and not near & passage.numbers[value]:
+            return f"the number {value:g} appears in another context in"
     for month in sorted(claim.months - passage.months):
         name = next(k for k, v in MONTHS.items() if v == month)
         return f"the month {name.capitalize()} does not appear in"

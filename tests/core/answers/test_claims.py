@@ -81,3 +81,15 @@ def test_facts_are_read_in_several_notations():
     assert months("on 2024-03-01 and 5 May 2020") == {3, 5} and months("you may go") == set()
     assert defined_terms('The "Premises" belong to Acme Properties GmbH under the GDPR.') == {
         "premises", "acme properties gmbh", "gdpr"}
+
+
+def test_a_number_from_another_context_of_the_passage_does_not_count(embedder):
+    passages = ["Section 12 covers repairs. The Tenant may terminate by giving 30 days' written notice."]
+    [claim] = check_claims("The Tenant may terminate by giving 12 days' written notice [1].", passages,
+                           embedder.embed_passages)
+    assert not claim.supported and claim.reason == "the number 12 appears in another context in [1]"
+
+
+def test_a_factual_negative_is_checked_not_taken_for_a_refusal(embedder):
+    [claim] = check(embedder, "The Lease does not allow the Tenant to sublet to Baker Estates GmbH [1].")
+    assert not claim.supported and claim.reason != "says the documents do not answer this"
