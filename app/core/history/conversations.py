@@ -55,7 +55,9 @@ class ConversationSummary:
 
 
 @dataclass
-class Message:
+class StoredMessage:
+    """A message as the history stores it: its row, with its sources, model and timings."""
+
     id: int
     conversation_id: int
     role: str
@@ -354,7 +356,7 @@ class History:
             return mid
         return self._write(step)
 
-    def messages(self, conv_id: int) -> list[Message]:
+    def messages(self, conv_id: int) -> list[StoredMessage]:
         with self._lock:
             self._open_sealer()
             rows = self._db.execute(
@@ -362,7 +364,7 @@ class History:
                 "WHERE conversation_id = ? ORDER BY id", (conv_id,)
             ).fetchall()
             return [
-                Message(mid, conv_id, role,
+                StoredMessage(mid, conv_id, role,
                         self._unseal("messages", "content", mid, content_enc, ""), created,
                         self._unseal("messages", "sources", mid, sources_enc, []), model,
                         json.loads(timings) if timings else {})
@@ -426,4 +428,4 @@ def open_history(passphrase_provider=None, retention_days: int | None = None) ->
     return History(KeyStore(passphrase_provider=passphrase_provider), retention_days=retention_days)
 
 
-__all__ = ["History", "HistoryError", "HistoryKeyMismatch", "ConversationSummary", "Message", "open_history"]
+__all__ = ["History", "HistoryError", "HistoryKeyMismatch", "ConversationSummary", "StoredMessage", "open_history"]
