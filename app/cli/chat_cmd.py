@@ -11,7 +11,8 @@ from contextlib import ExitStack
 
 from app.cli import fail
 from app.cli.engine_session import SessionError, add_sampling_arguments, open_engine, sampling_from
-from app.cli.library_sources import Sources, add_library_arguments, print_sources, stream_grounded
+from app.cli.library_sources import (Sources, add_library_arguments, print_sources, print_unsupported,
+                                    stream_grounded)
 from app.core.engine.local_engine import ContextTooSmall
 from app.core.foundation.settings import Settings
 
@@ -75,6 +76,7 @@ def _loop(engine, loaded, settings: Settings, args, sources: Sources | None) -> 
                     print(f"\nstrongroom: {exc}", file=sys.stderr)
                     continue
                 print()
+                print_unsupported([c.to_json() for c in result.claims])
                 print_sources(result.sources)
                 history += [{"role": "user", "content": line}, {"role": "assistant", "content": result.text}]
                 continue

@@ -86,6 +86,16 @@ def print_sources(sources: list[dict]) -> None:
         print(f"  [{s['n']}] {s['file']}{page}{mark}")
 
 
+def print_unsupported(claims: list[dict]) -> None:
+    """After the answer: the statements no source backs, so the reader checks them before relying on them."""
+    unsupported = [c for c in claims if not c["supported"]]
+    if not unsupported:
+        return
+    print(f"\nCheck these {len(unsupported)} of {len(claims)} statements: the sources do not back them.")
+    for c in unsupported:
+        print(f"  - {' '.join(c['text'].split())}  ({c['reason']})")
+
+
 def stream_grounded(engine, settings, args, sources: Sources, conversation_id: str, history: list[dict],
                     question: str, stream: Callable[[str], None] | None):
     """One answer from the libraries, its cleaned text streamed to `stream`."""

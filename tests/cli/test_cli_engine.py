@@ -96,3 +96,45 @@ def test_ask_library_json_gives_sources_with_file_and_page(small_settings, stron
 
     out = run_cli("ask", "--library", "Nobody", "--no-history", "Hi")
     assert out.returncode == 1 and "Nobody" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_ask_continue_adds_to_the_conversation_and_reads_a_follow_up_with_it(small_settings, tmp_path):
+    from tests.cli.test_history_cli import WITH_PASS
+    from tests.core.ingest_files import pdf_bytes
+
+    docs = tmp_path / "matter"
+    docs.mkdir()
+    (docs / "lease.pdf").write_bytes(pdf_bytes([
+        "The lease of the warehouse begins on 1 March 2024 and runs for five years.",
+        "Termination.\nEither party may terminate the lease with ninety days written notice.",
+    ]))
+    (docs / "memo.txt").write_text("The caretaker saw water leaking from the kitchen ceiling on 4 June.",
+                                   encoding="utf-8")
+    assert run_cli("library", "add", "Okafor", str(docs)).returncode == 0
+    assert run_cli("index", "Okafor").returncode == 0
+
+    first = run_cli("ask", "--library", "Okafor", "--json", "When does the warehouse lease begin?", env=WITH_PASS)
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    claims = data["claims"]
+    assert claims and "".join(c["text"] for c in claims) == data["answer"]
+    assert all(set(c) == {"text", "sources", "supported", "reason"} and c["reason"] for c in claims)
+    cid = data["conversation_id"]
+
+    second = run_cli("ask", "--continue", str(cid), "--json", "And how can it be ended?", env=WITH_PASS)
+    assert second.returncode == 0, second.stderr
+    follow = json.loads(second.stdout)
+    assert follow["conversation_id"] == cid
+    assert follow["query"].startswith("When does the warehouse lease begin?")  # searched with what it follows
+    assert follow["sources"] and follow["sources"][0]["library"] == "Okafor"  # the conversation's library
+    shown = run_cli("history", "show", str(cid), "--json", env=WITH_PASS)
+    assert shown.returncode == 0, shown.stderr
+    messages = json.loads(shown.stdout)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[2]["content"] == "And how can it be ended?" and messages[3]["model"] == "smollm2-135m-instruct"
+
+    missing = run_cli("ask", "--continue", "999", "Hello?", env=WITH_PASS)
+    assert missing.returncode == 1 and "no saved conversation 999" in missing.stderr
+    refused = run_cli("ask", "--continue", str(cid), "--no-history", "Hello?", env=WITH_PASS)
+    assert refused.returncode == 1 and "--no-history" in refused.stderr
