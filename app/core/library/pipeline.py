@@ -21,6 +21,7 @@ from app.core.library.jobs import Action, FileJob, chunk_payload, moved_payload
 from app.core.library.libraries import Library
 from app.core.library.sync_progress import ProgressEmitter, SyncReport
 from app.core.library.sync_state import SyncState
+from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ class IndexPipeline:
             job.reason = read_error_reason(exc)
             return job
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the library
-            log.exception("unexpected parser failure on %s", path)
+            log.error("unexpected parser failure on %s: %s", logs.ref(path), logs.error_kind(exc))
             job.reason = f"this file could not be read ({type(exc).__name__})"
             return job
         job.action = Action.EMBED
@@ -243,7 +244,7 @@ class IndexPipeline:
         stored = [(pid, vec, payload) for pid, vec, payload in self.store.points_with_hash(job.content_hash)
                   if payload.get("file") == job.source]
         if not stored:  # the state said indexed, the shard disagrees: embed it after all
-            log.warning("no stored vectors for %s; indexing %s from scratch", job.source, job.path)
+            log.warning("no stored vectors for %s; indexing %s from scratch", logs.ref(job.source), logs.ref(job.path))
             self.state.delete(job.source)
             self._requeued.append(job.path)
             return

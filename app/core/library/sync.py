@@ -32,6 +32,7 @@ from app.core.library.pipeline import IndexPipeline
 from app.core.library.scanner import scan
 from app.core.library.sync_progress import ProgressCallback, ProgressEmitter, SyncReport
 from app.core.library.sync_state import SyncState
+from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
     if lib.embedding_model and lib.embedding_model != embedder.id:
         if store is not None:
             raise RuntimeError("the library must be rebuilt for the new embedding model: close its store first")
-        log.info("library %s was built with %s; rebuilding for %s", lib.name, lib.embedding_model, embedder.id)
+        log.info("library %s was built with %s; rebuilding for %s", lib.id, lib.embedding_model, embedder.id)
         remove_shard(lib.shard_dir)
         lib.state_db.unlink(missing_ok=True)
         rebuilt = True
@@ -166,7 +167,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         return report
     except Exception as exc:
         if is_disk_full(exc):
-            log.error("library %s: disk full while indexing", lib.name)
+            log.error("library %s: disk full while indexing", lib.id)
             raise DiskFull(lib.name) from exc
         raise
     finally:
@@ -174,4 +175,4 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
             try:
                 close()
             except Exception as exc:  # noqa: BLE001 - a failing close (disk full) must not hide the first error
-                log.warning("library %s: closing after sync failed: %s", lib.name, exc)
+                log.warning("library %s: closing after sync failed: %s", lib.id, logs.error_kind(exc))

@@ -73,5 +73,5 @@ class ProgressEmitter:
             progress.eta_seconds = max(0.0, (progress.files_to_index - done) * indexing_time / done)
         try:
             self.callback(SyncProgress(**asdict(progress)))
-        except Exception:  # noqa: BLE001 - a broken listener must not break indexing
-            log.exception("progress callback failed")
+        except Exception as exc:  # noqa: BLE001 - a broken listener must not break indexing
+            log.error("progress callback failed: %s", logs.error_kind(exc))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.core.library.libraries import Library
+from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class FolderWatcher:
             try:
                 watches.append(self._observer.schedule(Handler(), folder, recursive=True))
             except OSError as exc:  # e.g. the inotify watch limit, or a share that disappeared
-                log.warning("cannot watch %s: %s", folder, exc)
+                log.warning("cannot watch %s: %s", logs.ref(folder), logs.error_kind(exc))
                 missing.append(folder)
         with self._lock:
             self._watches[lib.name] = watches
@@ -97,8 +98,8 @@ class FolderWatcher:
             self._timers.pop(name, None)
         try:
             self.on_change(name)
-        except Exception:  # noqa: BLE001 - the watcher must outlive a failing listener
-            log.exception("library change callback failed for %s", name)
+        except Exception as exc:  # noqa: BLE001 - the watcher must outlive a failing listener
+            log.error("library change callback failed for %s: %s", logs.ref(name), logs.error_kind(exc))
 
     def stop(self) -> None:
         with self._lock:

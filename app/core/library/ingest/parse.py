@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .model import ParsedDocument, ParseError
 from .reading import read_limited
+from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
 
@@ -81,5 +82,5 @@ def parse_bytes(data: bytes, path: Path, _depth: int = 0) -> ParsedDocument:
     except RecursionError:
         raise ParseError("file is nested too deeply to read") from None
     except Exception as exc:  # a parser library tripping on a damaged file must not stop a library sync
-        log.warning("parser failed on %s: %s: %s", path.name, type(exc).__name__, exc)
+        log.warning("parser failed on %s: %s", logs.ref(path), logs.error_kind(exc))
         raise ParseError("file is damaged or truncated") from None
