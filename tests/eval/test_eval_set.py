@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +12,10 @@ import pytest
 
 from tests.eval.evalset import (
     CORPUS,
+    FIRM_CORPUS,
     KINDS,
+    load_firm_questions,
+    load_firm_unanswerable,
     load_multiturn,
     load_questions,
     load_unanswerable,
@@ -20,6 +25,8 @@ from tests.eval.evalset import (
 
 QUESTIONS_LIST = load_questions()
 CONVERSATIONS = load_multiturn()
+FIRM_QUESTIONS_LIST = load_firm_questions()
+FIRM_BUILDER = FIRM_CORPUS / "build_firm_corpus.py"
 # What a naive "is this a follow-up?" rule keys on: a short question or a pronoun.
 PRONOUN = re.compile(r"\b(it|this|that|there)\b", re.IGNORECASE)
 
@@ -150,3 +157,60 @@ def test_hostile_multiturn_file_is_refused_plainly(tmp_path, content, message):
     bad.write_text(content, encoding="utf-8")
     with pytest.raises(ValueError, match=re.escape(message)):
         load_multiturn(bad)
+
+
+# --- firm/: a fictional law firm's documents, with questions in a client's words ---
+
+
+def _firm_documents() -> list[Path]:
+    return sorted(p for p in FIRM_CORPUS.rglob("*")
+                  if p.is_file() and p.name != "SOURCES.md" and p != FIRM_BUILDER and "__pycache__" not in p.parts)
+
+
+def test_firm_corpus_is_small_documented_and_in_every_format():
+    documents = _firm_documents()
+    names = [p.relative_to(FIRM_CORPUS).as_posix() for p in documents]
+    sources = (FIRM_CORPUS / "SOURCES.md").read_text(encoding="utf-8")
+    assert "fictional" in sources
+    assert [n for n in names if n not in sources] == [], "every document has a line in SOURCES.md"
+    assert {p.suffix for p in documents} >= {".pdf", ".docx", ".eml", ".md", ".txt"}
+    assert sum(1 for p in documents if p.suffix == ".eml") >= 3
+    assert sum(p.stat().st_size for p in FIRM_CORPUS.rglob("*") if p.is_file()) < 1_000_000
+
+
+def test_firm_corpus_is_what_its_builder_writes(tmp_path):
+    """The committed files come from build_firm_corpus.py: same files, same text on every page."""
+    subprocess.run([sys.executable, str(FIRM_BUILDER), "--out", str(tmp_path)], check=True,
+                   capture_output=True, timeout=120)
+    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert built == [p.relative_to(FIRM_CORPUS) for p in _firm_documents()]
+    for rel in built:
+        committed, rebuilt = FIRM_CORPUS / rel, tmp_path / rel
+        if rel.suffix in (".pdf", ".docx"):  # archives and compressed streams may differ with zlib builds
+            assert page_texts(rebuilt) == page_texts(committed), f"{rel} is out of date: run {FIRM_BUILDER.name}"
+        else:
+            assert rebuilt.read_bytes() == committed.read_bytes(), f"{rel} is out of date: run {FIRM_BUILDER.name}"
+
+
+def test_firm_questions_are_enough_unique_and_cover_every_document():
+    assert len(FIRM_QUESTIONS_LIST) >= 30
+    assert len({q.id for q in FIRM_QUESTIONS_LIST}) == len(FIRM_QUESTIONS_LIST)
+    assert len({normalize(q.question) for q in FIRM_QUESTIONS_LIST}) == len(FIRM_QUESTIONS_LIST)
+    asked = {q.file for q in FIRM_QUESTIONS_LIST}
+    assert [p.relative_to(FIRM_CORPUS).as_posix() for p in _firm_documents()
+            if p.relative_to(FIRM_CORPUS).as_posix() not in asked] == []
+    assert any(q.page and q.page > 1 for q in FIRM_QUESTIONS_LIST)
+
+
+@pytest.mark.parametrize("q", FIRM_QUESTIONS_LIST, ids=[q.id for q in FIRM_QUESTIONS_LIST])
+def test_firm_question_points_at_its_answer(q):
+    _assert_answer_at(FIRM_CORPUS, q.id, q.file, q.page, q.expect)
+    assert q.expect, f"{q.id}: every firm question names the passage that answers it"
+    _assert_not_quoting(q)
+
+
+def test_firm_unanswerable_questions_are_enough_and_distinct():
+    unanswerable = load_firm_unanswerable()
+    assert len(unanswerable) >= 15
+    assert len({normalize(q) for q in unanswerable}) == len(unanswerable)
+    assert not {normalize(q) for q in unanswerable} & {normalize(q.question) for q in FIRM_QUESTIONS_LIST}
