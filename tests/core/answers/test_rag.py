@@ -2,13 +2,14 @@
 real demo chat model."""
 from __future__ import annotations
 
+import re
 from contextlib import nullcontext
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import assume, given, settings as hsettings, strategies as st
 
 from app.core.answers import rag
-from app.core.answers.citations import MarkerFilter, clean_markers
+from app.core.answers.citations import MarkerFilter, cited_numbers, clean_markers
 from app.core.engine.local_engine import Engine, SamplingParams
 from app.core.library.libraries import LibraryManager
 from app.core.models.registry import Registry
@@ -201,7 +202,8 @@ def test_grounded_answer_from_the_demo_model(libraries, retriever, engine):
     assert set(rag.cited_numbers(result.text)) <= {s["n"] for s in result.sources}
     assert {s["n"] for s in result.sources if s["cited"]} == set(rag.cited_numbers(result.text))
     assert result.prompt_tokens > 0 and result.ttft_ms >= result.retrieval_ms > 0
-    assert "".join(streamed)
+    # What streamed to the screen is the final answer as it was written: no marker the final text drops.
+    assert _tidy("".join(streamed)).strip() == result.text
 
 
 @pytest.mark.slow
@@ -256,8 +258,20 @@ def test_cancel_before_generation_returns_at_once(libraries, retriever, engine):
 
 # -- streaming markers ------------------------------------------------------------------------------------
 
+# An open marker ("[1", "[2, ") directly followed by another "[": removing the inner marker can join
+# the outer one into a new marker ("[1[9]]" -> "[1]"), which clean_markers catches on a second pass and
+# MarkerFilter, one piece at a time, does not (see test_a_marker_joined_by_removing_an_inner_one_is_held).
+NESTED = re.compile(r"\[[\d\s,;\-\u2013]*\[")
+
+
+def _tidy(text: str) -> str:
+    """The one thing clean_markers does that streaming cannot: "word [9]." becomes "word ." while
+    streaming (the "." may not have arrived yet) and "word." in the final text."""
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+
 
 def _stream(text: str, cuts: list[int], valid: int) -> str:
+    """What the screen shows: the filtered pieces of `text`, cut at `cuts`, joined; nothing cleaned after."""
     f = MarkerFilter(valid)
     pieces, last = [], 0
     for cut in sorted(set(c % (len(text) + 1) for c in cuts)):
@@ -275,7 +289,26 @@ def test_stream_filter_holds_a_marker_until_it_closes():
     assert f.flush() == "["
 
 
-@hsettings(max_examples=200, deadline=None)
-@given(st.text(alphabet="ab [],-1239", max_size=60), st.lists(st.integers(0, 60), max_size=8), st.integers(0, 4))
-def test_streaming_equals_cleaning_the_whole_answer(text, cuts, valid):
-    assert clean_markers(_stream(text, cuts, valid), range(1, valid + 1)) == clean_markers(text, range(1, valid + 1))
+def test_streamed_text_is_the_final_text():
+    text = "Notice is ninety days [1][7]. The deposit [2, 9] is three months [3-4] ([a note])."
+    streamed = _stream(text, [24, 25, 27, 40, 41], valid=2)
+    assert streamed == "Notice is ninety days [1]. The deposit [2] is three months  ([a note])."
+    assert _tidy(streamed) == clean_markers(text, range(1, 3))
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab [],-1239.", max_size=60), st.lists(st.integers(0, 60), max_size=8), st.integers(0, 4))
+def test_streaming_shows_exactly_the_cleaned_answer(text, cuts, valid):
+    assume(not NESTED.search(text))
+    streamed = _stream(text, cuts, valid)
+    # Compared raw: a filter that let any marker through would show it here.
+    assert set(cited_numbers(streamed)) <= set(range(1, valid + 1))
+    assert _tidy(streamed) == clean_markers(text, range(1, valid + 1))
+
+
+@pytest.mark.xfail(strict=True, reason="MarkerFilter streams '[1[9]]' as '[1]' even when no passage 1 exists: "
+                   "the outer bracket is passed on before the inner marker is removed")
+@pytest.mark.parametrize("text", ["[1[9]]", "x [2, [9]3] y", "[[9]5]"])
+def test_a_marker_joined_by_removing_an_inner_one_is_held(text):
+    streamed = _stream(text, [], valid=0)
+    assert cited_numbers(streamed) == [] and _tidy(streamed) == clean_markers(text, range(0))
