@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -45,12 +46,32 @@ def test_ask_unknown_model_says_so(small_settings):
     assert result.returncode == 1 and "no model with id 'no-such-model'" in result.stderr
 
 
+PROMPT_LINE = re.compile(r"prompt: (\d+) tokens, (\d+) reused from the KV cache")
+
+
+def _prompts_logged() -> list[tuple[int, int]]:
+    """(prompt tokens, tokens reused from the KV cache) of every answer, from the engine's log lines."""
+    from app.core.foundation import paths
+
+    text = "".join(f.read_text(encoding="utf-8") for f in sorted(paths.log_dir().glob("strongroom.log*")))
+    return [(int(a), int(b)) for a, b in PROMPT_LINE.findall(text)]
+
+
 def test_chat_keeps_the_conversation_and_quits(small_settings):
-    result = run_cli("chat", input="Hello\nWhat did I just say?\n/quit\n")
+    # Turn 2 follows turn 1; after /reset the same question starts a new conversation.
+    result = run_cli("chat", input="Hello\nWhat did I just say?\n/reset\nWhat did I just say?\n/quit\nNever read\n")
     assert result.returncode == 0, result.stderr
-    answers = [line for line in result.stdout.splitlines() if line.strip()]
-    assert len(answers) >= 2
-    assert "SmolLM2" in result.stderr and "/quit" in result.stderr
+    assert "SmolLM2" in result.stderr and "/quit" in result.stderr and "(new conversation)" in result.stderr
+    assert len([line for line in result.stdout.splitlines() if line.strip()]) >= 3  # an answer per turn
+    prompts = _prompts_logged()
+    assert len(prompts) == 3, prompts  # three answers: nothing after /quit was answered
+    (first, _), (second, reused), (alone, reused_alone) = prompts
+    # Turn 2's prompt starts with the whole of turn 1's (all of it came from the KV cache, bar the last
+    # token, which is decoded again for fresh logits) and carries more than the question alone does.
+    assert reused >= first - 1
+    assert second > alone
+    # The control: the same question without turn 1 shares only the system prompt with what came before.
+    assert reused_alone < first - 1
 
 
 @pytest.mark.slow

@@ -328,6 +328,8 @@ class Engine:
             stats = runtime.prefill(prompt, gen._cancel)
             timings.prompt_tokens, timings.prompt_evaluated, timings.prompt_ms = (
                 stats.prompt_tokens, stats.prompt_evaluated, stats.prompt_ms)
+            log.info("prompt: %d tokens, %d reused from the KV cache", stats.prompt_tokens,
+                     stats.prompt_tokens - stats.prompt_evaluated)
             sampler = runtime.make_sampler(sampling)
             try:
                 for _token, text in runtime.generate(sampler, fitted.max_tokens, gen._cancel):
