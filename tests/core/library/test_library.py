@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
+from pathlib import Path
 
 import pytest
 
@@ -58,37 +58,71 @@ def test_hostile_library_files_are_skipped_not_fatal(tmp_path):
     assert m.stats(m.get("Good")).files == 0
 
 
+class Calls:
+    """The watcher's callback: records (library, files in its folder at that moment) and wakes waiters."""
+
+    def __init__(self, folders: dict[str, Path]):
+        self.folders = folders
+        self.seen: list[tuple[str, list[str]]] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, name: str) -> None:
+        with self._cond:
+            self.seen.append((name, sorted(p.name for p in self.folders[name].iterdir())))
+            self._cond.notify_all()
+
+    def names(self) -> list[str]:
+        with self._cond:
+            return [name for name, _ in self.seen]
+
+    def wait_for(self, count: int, timeout: float = 60) -> None:
+        with self._cond:
+            assert self._cond.wait_for(lambda: len(self.seen) >= count, timeout), f"only {self.seen}"
+
+
 def test_watcher_debounces_a_burst_into_one_call(tmp_path):
-    folder = tmp_path / "watched"
+    """Order, not time: a second library ("Sentinel") is written to after each step, and its own call
+    is awaited. A call the step should not have caused would have started its timer first and come
+    before the sentinel's."""
+    folder, sentinel = tmp_path / "watched", tmp_path / "sentinel"
     folder.mkdir()
+    sentinel.mkdir()
     m = LibraryManager()
-    lib = m.create("Watched", [folder])
-    calls: list[tuple[str, float]] = []
-    fired = threading.Event()
+    lib, other = m.create("Watched", [folder]), m.create("Sentinel", [sentinel])
+    calls = Calls({"Watched": folder, "Sentinel": sentinel})
 
-    def on_change(name):
-        calls.append((name, time.monotonic()))
-        fired.set()
+    def mark(n: int) -> None:
+        (sentinel / f"mark{n}.txt").write_text(str(n))
 
-    w = FolderWatcher(on_change, debounce=0.5)
+    w = FolderWatcher(calls, debounce=1.0)
     w.start()
     try:
-        assert w.watch(lib) == []
-        (folder / ".hidden-temp").write_text("ignored")
-        time.sleep(0.8)
-        assert calls == []  # hidden and lock files do not trigger a sync
-        last = 0.0
+        assert w.watch(lib) == [] and w.watch(other) == []
+        # hidden, temporary and lock files do not trigger a sync
+        for name in (".hidden-temp", "~$letter.docx", ".~lock.lease.odt#"):
+            (folder / name).write_text("ignored")
+        mark(1)
+        calls.wait_for(1)
+        mark(2)
+        calls.wait_for(2)
+        assert calls.names() == ["Sentinel", "Sentinel"]
+
+        # a burst of ten writes: one call, made after the last of them
         for i in range(10):
             (folder / f"f{i}.txt").write_text("x" * i)
-            last = time.monotonic()
-            time.sleep(0.05)
-        assert fired.wait(5)
-        time.sleep(0.8)
-        assert [c[0] for c in calls] == ["Watched"]
-        assert calls[0][1] - last >= 0.45
+        calls.wait_for(3)
+        mark(3)
+        calls.wait_for(4)
+        assert calls.names() == ["Sentinel", "Sentinel", "Watched", "Sentinel"]
+        assert [f for f in calls.seen[2][1] if f.startswith("f")] == [f"f{i}.txt" for i in range(10)]
+
+        # an unwatched library is not called again
         w.unwatch("Watched")
         (folder / "after.txt").write_text("y")
-        time.sleep(0.8)
-        assert len(calls) == 1
+        mark(4)
+        calls.wait_for(5)
+        mark(5)
+        calls.wait_for(6)
+        assert calls.names() == ["Sentinel", "Sentinel", "Watched", "Sentinel", "Sentinel", "Sentinel"]
     finally:
         w.stop()
