@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 
 import llama_cpp
 import pytest
@@ -79,27 +78,34 @@ def test_cancel_during_generation_stops_within_a_token_and_engine_stays_usable(e
     assert again.finish_reason in ("stop", "length") and again.text
 
 
-def test_cancel_inside_prompt_processing_uses_the_abort_callback(engine):
+def test_cancel_inside_prompt_processing_uses_the_abort_callback(engine, monkeypatch):
     runtime = engine._runtime
     long_text = " ".join(f"Clause {i} binds." for i in range(40))  # ~250 tokens: 4 batches of 64
     messages = [SYSTEM, {"role": "user", "content": long_text + " Summarise."}]
+    batches: list[int] = []  # the cache size at the start of each prompt batch of this request
+    armed = threading.Event()
+    real_decode = runtime._decode
+
+    def decode(tokens, abortable):
+        if abortable and armed.is_set():
+            batches.append(len(runtime.cached))
+            if len(batches) == 2:
+                # The first batch is in the cache and the loop has let the second one start: the
+                # cancel (the request's own cancel event, as Generation.cancel sets it) arrives while
+                # llama.cpp decodes it, so only its abort callback can stop it.
+                runtime._cancel.set()
+        return real_decode(tokens, abortable)
+
+    monkeypatch.setattr(runtime, "_decode", decode)
+    armed.set()
     gen = engine.chat("cancel-prompt", messages, SamplingParams(temperature=0, max_tokens=8))
-
-    def cancel_mid_decode():
-        # Once the first batch is in the cache the second is being decoded: cancel now.
-        deadline = time.monotonic() + 60
-        while len(runtime.cached) < N_BATCH and not gen.done() and time.monotonic() < deadline:
-            time.sleep(0.0005)
-        gen.cancel()
-
-    canceller = threading.Thread(target=cancel_mid_decode)
-    canceller.start()
     done = gen.result(timeout=120)
-    canceller.join()
     assert done.finish_reason == "cancelled" and done.text == ""
+    assert len(batches) == 2  # no batch was decoded after the cancelled one
     assert runtime.stats.abort_hits >= 1  # llama.cpp itself stopped the decode
-    assert len(runtime.cached) < runtime.stats.prompt_tokens  # the prompt was not finished
+    assert len(runtime.cached) == batches[1] < runtime.stats.prompt_tokens  # the second batch was not kept
     assert kv_positions(engine) == len(runtime.cached)
+    armed.clear()
     after = ask(engine, "cancel-prompt", [SYSTEM, {"role": "user", "content": "Say hello."}])
     assert after.finish_reason in ("stop", "length") and after.text
 
