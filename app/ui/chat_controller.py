@@ -1,7 +1,8 @@
 """Runs a conversation: sends questions to the core, streams the answer into the view, saves it.
 
 All core calls that can take time run through app.ui.tasks; tokens arrive from the engine thread
-through a UiBridge, so the UI thread only appends text and repaints.
+through a UiBridge, so the UI thread only appends text and repaints. Saving goes through the
+window's ConversationKeeper: the conversation changes in memory at once, the history write follows.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from . import tasks
 from .chat_view import ChatView, MessageWidget
+from .conversation_keeper import ConversationKeeper
 from .errors import plain_message
 from .services import Answer, Conversation, Services, ShownMessage, Unavailable
 
@@ -33,13 +35,15 @@ class ChatController(QObject):
     sources_changed = Signal(list)  # sources of the answer in focus
     answer_finished = Signal(object)  # the ShownMessage
 
-    def __init__(self, services: Services, view: ChatView, parent: QObject | None = None):
+    def __init__(self, services: Services, keeper: ConversationKeeper, view: ChatView, parent: QObject | None = None):
         super().__init__(parent)
         self.services = services
+        self.keeper = keeper
         self.view = view
         self.conversation: Conversation | None = None
         self.generation = None
         self.answer_widget: MessageWidget | None = None
+        self._running: tuple | None = None  # (task, generation, conversation, answer) of the answer being written
         self.bridge = tasks.UiBridge(self)
         self.bridge.token.connect(self._on_token)
         view.send_requested.connect(self.send)
@@ -54,12 +58,29 @@ class ChatController(QObject):
 
     # -- conversations ------------------------------------------------------------------
     def open(self, conversation_id: str) -> None:
+        """Shows a conversation; one listed from the history shows its messages once they are read."""
         if self.busy:
             self.stop()
-        conv = self.services.conversations.get(conversation_id)
+        conv = self.keeper.get(conversation_id)
         self.conversation = conv
-        self.view.show_messages(conv.title, conv.messages)
+        self.view.show_messages(conv.title, conv.messages if conv.loaded else [])
         self.view.chips.set_libraries(self.services.library_names(), conv.libraries)
+        if conv.loaded:
+            self._emit_sources(conv)
+            return
+        self.sources_changed.emit([])
+        self.status.emit("Opening the conversation\u2026")
+        self.keeper.load(conv, self._loaded)
+
+    def _loaded(self, conv: Conversation) -> None:
+        if conv is not self.conversation:
+            return  # the user moved on meanwhile
+        self.view.show_messages(conv.title, conv.messages)
+        self.view.set_busy(self.busy)
+        self._emit_sources(conv)
+        self.status.emit("Ready")
+
+    def _emit_sources(self, conv: Conversation) -> None:
         last = next((m for m in reversed(conv.messages) if m.role == "assistant"), None)
         self.sources_changed.emit(last.sources if last else [])
 
@@ -67,7 +88,7 @@ class ChatController(QObject):
         if self.busy:
             self.stop()
         libraries = self.conversation.libraries if self.conversation else self.view.chips.selected()
-        conv = self.services.conversations.create(NEW_TITLE, libraries)
+        conv = self.keeper.create(NEW_TITLE, libraries)
         self.conversation = conv
         self.view.show_messages(conv.title, [])
         self.view.chips.set_libraries(self.services.library_names(), conv.libraries)
@@ -77,8 +98,7 @@ class ChatController(QObject):
 
     def set_libraries(self, names: list[str]) -> None:
         if self.conversation:
-            self.conversation.libraries = list(names)
-            self.services.conversations.set_libraries(self.conversation.id, names)
+            self.keeper.set_libraries(self.conversation, names)
 
     # -- asking ---------------------------------------------------------------------------
     def send(self, text: str) -> None:
@@ -87,13 +107,16 @@ class ChatController(QObject):
         if self.conversation is None:
             self.new_conversation()
         conv = self.conversation
+        if not conv.loaded:  # its earlier messages are still being read: the answer would miss them
+            self.view.input.setPlainText(text)
+            self.status.emit("The conversation is still being opened; send again in a moment.")
+            return
         question = ShownMessage("user", text.strip())
         conv.messages.append(question)
-        self.services.conversations.add_message(conv, question)
+        self.keeper.add_message(conv, question)
         self.view.add_message(question)
         if conv.title == NEW_TITLE:
-            conv.title = title_from(question.text)
-            self.services.conversations.rename(conv.id, conv.title)
+            self.keeper.rename(conv, title_from(question.text))
             self.view.title.setText(conv.title)
         self.conversations_changed.emit()
         self._answer()
@@ -107,50 +130,53 @@ class ChatController(QObject):
         try:
             self.generation = self.services.start_chat(conv, self.bridge.emit_token)
         except Unavailable as exc:
-            self._finish(answer, error=str(exc))
+            self._finish(conv, answer, error=str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown in the answer, never as a traceback
             log.exception("cannot start the answer")
-            self._finish(answer, error=plain_message(exc))
+            self._finish(conv, answer, error=plain_message(exc))
             return
         self.status.emit("Answering\u2026")
         generation = self.generation
-        tasks.run_in_background(
+        task = tasks.run_in_background(
             generation.result,
-            on_success=lambda result, g=generation: self._done(g, answer, result),
-            on_failure=lambda exc, g=generation: self._failed(g, answer, exc))
+            on_success=lambda result, g=generation: self._done(g, conv, answer, result),
+            on_failure=lambda exc, g=generation: self._failed(g, conv, answer, exc))
+        self._running = (task, generation, conv, answer)
 
     def _on_token(self, piece: str) -> None:
         if self.answer_widget is not None and self.generation is not None:
             self.answer_widget.append(piece)
 
-    def _done(self, generation, answer: ShownMessage, result: Answer) -> None:
+    def _done(self, generation, conv: Conversation, answer: ShownMessage, result: Answer) -> None:
         if generation is not self.generation:
             return
         answer.text = result.text  # the engine's final text is authoritative over the streamed pieces
         answer.sources = list(result.sources)
         answer.stopped = result.stopped
         self.speed.emit(result.tokens_per_second)
-        self._finish(answer)
+        self._finish(conv, answer)
 
-    def _failed(self, generation, answer: ShownMessage, exc: BaseException) -> None:
+    def _failed(self, generation, conv: Conversation, answer: ShownMessage, exc: BaseException) -> None:
         if generation is not self.generation:
             return
-        self._finish(answer, error=plain_message(exc))
+        self._finish(conv, answer, error=plain_message(exc))
 
-    def _finish(self, answer: ShownMessage, error: str = "") -> None:
+    def _finish(self, conv: Conversation, answer: ShownMessage, error: str = "") -> None:
         answer.error = error
         widget = self.answer_widget
         self.generation = None
         self.answer_widget = None
-        if widget is not None:
+        self._running = None
+        if widget is not None and widget in self.view.widgets:  # not if the user opened another conversation
             widget.render()
         # A failed, empty answer is shown but not kept: regenerating should not leave a trail of errors.
-        if self.conversation is not None and (answer.text or not error):
-            self.services.conversations.add_message(self.conversation, answer)
+        if answer.text or not error:
+            self.keeper.add_message(conv, answer)
         self._set_busy(False)
         self.status.emit(error or ("Stopped." if answer.stopped else "Ready"))
-        self.sources_changed.emit(answer.sources)
+        if conv is self.conversation:
+            self.sources_changed.emit(answer.sources)
         self.conversations_changed.emit()
         self.answer_finished.emit(answer)
 
@@ -158,6 +184,21 @@ class ChatController(QObject):
         if self.generation is not None:
             self.status.emit("Stopping\u2026")
             self.generation.cancel()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """When the window closes: stops the answer being written and keeps what it wrote (waits for
+        the engine to stop, which it does at its next token)."""
+        if self._running is None:
+            return
+        task, generation, conv, answer = self._running
+        generation.cancel()
+        if not task.wait(timeout):
+            log.warning("the answer did not stop within %.0f s at close", timeout)
+            return
+        if task.error is None:
+            self._done(generation, conv, answer, task.result)
+        else:
+            self._failed(generation, conv, answer, task.error)
 
     def regenerate(self) -> None:
         conv = self.conversation
@@ -178,8 +219,7 @@ class ChatController(QObject):
         self.view.focus_input()
 
     def _truncate(self, index: int) -> None:
-        conv = self.conversation
-        self.services.conversations.truncate(conv, index)
+        self.keeper.truncate(self.conversation, index)
         self.view.remove_from(index)
 
     def _set_busy(self, busy: bool) -> None:

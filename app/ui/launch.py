@@ -71,8 +71,7 @@ def launch(argv: list[str] | None = None) -> int:
     try:
         services = Services()
         theme.apply(services.settings.get("ui.theme"), services.settings.get("ui.font_size"), app)
-        services.open_history(ask_passphrase)
-        window = MainWindow(services)
+        window = MainWindow(services, open_history=True, passphrase=ask_passphrase)
     except Exception as exc:  # noqa: BLE001 - the user gets words and details, not a traceback
         log.exception("start-up failed")
         fatal_dialog(f"Strongroom could not start: {exc}", traceback.format_exc())

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMainWindow, Q
 from . import tasks, ui_thread_gc
 from .chat_controller import ChatController
 from .chat_view import ChatView
+from .conversation_keeper import ConversationKeeper
 from .errors import error_dialog, show_error
 from .libraries_view import LibrariesView
 from .models_view import ModelsView
@@ -24,7 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services | None = None, warm_up: bool = True, auto_load: bool = True) -> None:
+    def __init__(self, services: Services | None = None, warm_up: bool = True, auto_load: bool = True,
+                 open_history: bool = False, passphrase=None) -> None:
+        """open_history: the window opens the history itself, off the UI thread (passphrase(new) asks
+        for its passphrase when there is no keychain); else it uses services' as they are."""
         super().__init__()
         # Worker threads start below: from here on, cycles holding Qt objects are collected on this thread.
         ui_thread_gc.install(QApplication.instance())
@@ -35,6 +39,7 @@ class MainWindow(QMainWindow):
         self.models: list = []
         self.auto_load = auto_load
         self.loading_model = False
+        self._history_error = None  # the dialog saying a history write failed, while it is open
         self.ready = False  # True once start-up work (imports, the embedding model) is done
 
         # -- layout: sidebar | pages | sources ------------------------------------------
@@ -71,7 +76,10 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(w)
 
         # -- behaviour -----------------------------------------------------------------------
-        self.controller = ChatController(self.services, self.chat, self)
+        self.keeper = ConversationKeeper(self.services, self)
+        self.keeper.failed.connect(self._history_failed)
+        self.keeper.listed.connect(self._conversations_listed)
+        self.controller = ChatController(self.services, self.keeper, self.chat, self)
         self.controller.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.speed.connect(lambda tps: self.speed_label.setText(f"{tps:.1f} tokens/s" if tps else ""))
         self.controller.conversations_changed.connect(self.refresh_conversations)
@@ -97,14 +105,7 @@ class MainWindow(QMainWindow):
 
         self._libraries_changed(self.services.library_names())
         self.refresh_conversations()
-        if self.services.history_notice:
-            self.statusBar().showMessage(self.services.history_notice, 15000)
-        first = self.services.conversations.list()
-        if first:
-            self.sidebar.select(first[0].id)
-            self._open_conversation(first[0].id)
-        else:
-            self.controller.new_conversation()
+        self.keeper.start(open_history, passphrase)  # `listed` opens the latest conversation
         if is_first_run():
             self.pages.setCurrentWidget(self.welcome)
         self.models_view.refresh()
@@ -223,12 +224,32 @@ class MainWindow(QMainWindow):
         self.sidebar.search.selectAll()
 
     # -- conversations -------------------------------------------------------------------------
+    def _conversations_listed(self) -> None:
+        """The history is open and listed: show the latest conversation, unless the user began one.
+        The page shown stays (the welcome page on a first run)."""
+        if self.services.history_notice:
+            self.statusBar().showMessage(self.services.history_notice, 15000)
+        if self.controller.conversation is None:
+            first = self.keeper.list()
+            if first:
+                self.controller.open(first[0].id)
+            else:
+                self.controller.new_conversation()
+        self.refresh_conversations()
+
+    def _history_failed(self, what: str, exc: BaseException) -> None:
+        """A history write or read failed: said once in plain words; the conversation stays on screen."""
+        if self._history_error is not None and self._history_error.isVisible():
+            self.statusBar().showMessage(f"{what} did not work either.", 8000)
+            return
+        self._history_error = show_error(
+            self, exc, "Conversation history",
+            f"{what} did not work. What you see stays on screen, but may be missing from the history "
+            "the next time you open Strongroom.")
+
     def refresh_conversations(self) -> None:
         current = self.controller.conversation.id if self.controller.conversation else None
-        try:
-            self.sidebar.set_conversations(self.services.conversations.list(), current)
-        except Exception as exc:  # noqa: BLE001 - e.g. the history locked underneath us
-            show_error(self, exc, "Conversations")
+        self.sidebar.set_conversations(self.keeper.list(), current)
 
     def new_conversation(self) -> None:
         self.controller.new_conversation()
@@ -250,7 +271,7 @@ class MainWindow(QMainWindow):
             fn(self.controller.conversation.id)
 
     def rename_conversation(self, conv_id: str, title: str | None = None) -> None:
-        conv = next((c for c in self.services.conversations.list() if c.id == conv_id), None)
+        conv = self.keeper.items.get(conv_id)
         if conv is None:
             return
         if title is None:
@@ -260,9 +281,8 @@ class MainWindow(QMainWindow):
         title = " ".join(title.split())
         if not title:
             return
-        self.services.conversations.rename(conv_id, title)
-        if self.controller.conversation and self.controller.conversation.id == conv_id:
-            self.controller.conversation.title = title
+        self.keeper.rename(conv, title)
+        if self.controller.conversation is conv:
             self.chat.title.setText(title)
         self.refresh_conversations()
 
@@ -274,8 +294,11 @@ class MainWindow(QMainWindow):
                 return
         if self.controller.busy and self.controller.conversation and self.controller.conversation.id == conv_id:
             self.controller.stop()
-        self.services.conversations.delete(conv_id)
-        remaining = self.services.conversations.list()
+        conv = self.keeper.items.get(conv_id)
+        if conv is None:
+            return
+        self.keeper.delete(conv)
+        remaining = self.keeper.list()
         if self.controller.conversation and self.controller.conversation.id == conv_id:
             self.controller.conversation = None
             if remaining:
@@ -310,7 +333,9 @@ class MainWindow(QMainWindow):
         if self.auto_load and usable is not None and self.services.loaded_model() is None and not self.loading_model:
             self.load_model(usable)
 
-    def load_model(self, info) -> None:
+    def load_model(self, entry) -> None:
+        """Loads a model the models view listed (a ModelEntry), off the UI thread."""
+        info = entry.info
         if self.controller.busy:
             self.statusBar().showMessage("Wait for the answer to finish, or stop it, before changing the model.", 6000)
             return
@@ -326,7 +351,7 @@ class MainWindow(QMainWindow):
         def loaded(_result) -> None:
             self.loading_model = False
             self.model_label.setText(f"Model: {info.name}")
-            self.models_view.set_loaded(str(info.path))
+            self.models_view.set_loaded(entry.path)
             bridge.deleteLater()
 
         def failed(exc: BaseException) -> None:
@@ -372,12 +397,14 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _settings_applied(self, keys: list[str]) -> None:
-        if any(k.startswith("model.") for k in keys) and self.services.loaded_model() is not None:
-            self.statusBar().showMessage("Model settings apply the next time a model is loaded.", 8000)
+        if any(k.startswith("model.") for k in keys):
+            self.models_view.refresh()  # which models may load depends on these settings
+            if self.services.loaded_model() is not None:
+                self.statusBar().showMessage("Model settings apply the next time a model is loaded.", 8000)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
-        if self.controller.busy:
-            self.controller.stop()
+        self.controller.close()  # an answer being written stops, and what it wrote is saved
+        self.keeper.close()  # the writes still queued finish before anyone closes the history
         self.libraries_view.stop_watching()
         try:
             self.services.settings.set("ui.show_sources", self.sources.isVisible())

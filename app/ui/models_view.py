@@ -1,4 +1,7 @@
-"""Every model found on this machine, its status and origin; verify, load, unload, add a file."""
+"""Every model found on this machine, its status and origin; verify, load, unload, add a file.
+
+Scanning, verifying and judging whether a model may load happen on workers (Services.scan_models,
+verify_model): the view shows ModelEntry records and never calls into the registry itself."""
 from __future__ import annotations
 
 import html
@@ -12,7 +15,7 @@ from PySide6.QtWidgets import (
 from . import tasks
 from .errors import show_error
 from .services import (
-    CORRUPT, INCOMPLETE, MISMATCH, UNVERIFIED, VERIFIED, ModelInfo, Services, import_model_file, paths,
+    CORRUPT, INCOMPLETE, MISMATCH, UNVERIFIED, VERIFIED, ModelEntry, Services, import_model_file, paths,
 )
 
 ORIGINS = {
@@ -51,9 +54,11 @@ class ModelRow(QFrame):
     load_requested = Signal(object)
     unload_requested = Signal(object)
 
-    def __init__(self, info: ModelInfo, loaded: bool, refusal: str | None, parent: QWidget | None = None):
+    def __init__(self, entry: ModelEntry, loaded: bool, parent: QWidget | None = None):
         super().__init__(parent)
-        self.info = info
+        self.entry = entry
+        self.info = info = entry.info
+        refusal = entry.refusal
         self.setObjectName("card")
         self.setAccessibleName(f"Model {info.name}")
         layout = QHBoxLayout(self)
@@ -79,7 +84,7 @@ class ModelRow(QFrame):
         self.detail.setWordWrap(True)
         self.detail.setVisible(bool(detail))
         text.addWidget(self.detail)
-        where = QLabel(html.escape(str(info.path)))
+        where = QLabel(html.escape(entry.path))
         where.setObjectName("cardPath")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         where.setWordWrap(True)
@@ -95,14 +100,14 @@ class ModelRow(QFrame):
         self.verify_button.setAccessibleName(f"Verify {info.name}")
         self.verify_button.setToolTip("Check the file's sha256 against the catalog")
         self.verify_button.setEnabled(info.status in (UNVERIFIED, MISMATCH) and not info.sha256)
-        self.verify_button.clicked.connect(lambda: self.verify_requested.emit(self.info))
+        self.verify_button.clicked.connect(lambda: self.verify_requested.emit(self.entry))
         layout.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignTop)
         self.load_button = QPushButton("Unload" if loaded else "Load")
         self.load_button.setObjectName("" if loaded else "primary")
         self.load_button.setAccessibleName(("Unload " if loaded else "Load ") + info.name)
         self.load_button.setEnabled(loaded or refusal is None)
         self.load_button.clicked.connect(
-            lambda: (self.unload_requested if loaded else self.load_requested).emit(self.info))
+            lambda: (self.unload_requested if loaded else self.load_requested).emit(self.entry))
         layout.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignTop)
 
     def set_status(self, word: str) -> None:
@@ -123,7 +128,7 @@ class ModelsView(QWidget):
     def __init__(self, services: Services, parent: QWidget | None = None):
         super().__init__(parent)
         self.services = services
-        self.models: list[ModelInfo] = []
+        self.models: list[ModelEntry] = []
         self.rows: dict[str, ModelRow] = {}
         self.loaded_id: str | None = None
         self.scanning = False
@@ -192,41 +197,42 @@ class ModelsView(QWidget):
         self.loaded_id = model_path
         self.show_models(self.models)
 
-    def show_models(self, models: list[ModelInfo]) -> None:
+    def show_models(self, models: list[ModelEntry]) -> None:
         self.models = list(models)
         for row in self.rows.values():
             row.setParent(None)
             row.deleteLater()
         self.rows = {}
-        for info in self.models:
-            refusal = self.services.load_refusal(info)
-            row = ModelRow(info, str(info.path) == self.loaded_id, refusal, self)
+        for entry in self.models:
+            row = ModelRow(entry, entry.path == self.loaded_id, self)
             row.verify_requested.connect(self.verify)
             row.load_requested.connect(self.load_requested)
             row.unload_requested.connect(self.unload_requested)
             self.list_layout.insertWidget(self.list_layout.count() - 1, row)
-            self.rows[str(info.path)] = row  # two copies of one catalog model share an id
+            self.rows[entry.path] = row  # two copies of one catalog model share an id
         self.empty.setVisible(not self.models)
         self.models_changed.emit(self.models)
 
     # -- verification ------------------------------------------------------------------
-    def verify(self, info: ModelInfo) -> tasks.Task:
-        row = self.rows.get(str(info.path))
+    def verify(self, entry: ModelEntry) -> tasks.Task:
+        row = self.rows.get(entry.path)
         if row:
             row.verify_button.setEnabled(False)
-            row.show_progress(0, info.size_bytes)
+            row.show_progress(0, entry.info.size_bytes)
 
         def work(task):
-            return self.services.registry.verify(info, progress=lambda d, t: task.report((d, t)),
-                                                 cancel=task.cancel_event)
+            return self.services.verify_model(entry, progress=lambda d, t: task.report((d, t)),
+                                              cancel=task.cancel_event)
 
         def progress(value):
-            r = self.rows.get(str(info.path))
+            r = self.rows.get(entry.path)
             if r:
                 r.show_progress(*value)
 
-        return tasks.run_in_background(work, pass_task=True, on_progress=progress,
-                                       on_success=lambda _i: self.show_models(self.models),
+        def verified(checked: ModelEntry) -> None:
+            self.show_models([checked if m.path == checked.path else m for m in self.models])
+
+        return tasks.run_in_background(work, pass_task=True, on_progress=progress, on_success=verified,
                                        error_parent=self, error_title="Verifying a model")
 
     # -- adding a file -----------------------------------------------------------------
@@ -261,17 +267,18 @@ class ModelsView(QWidget):
             on_finished=lambda: (self.add_button.setEnabled(True), self.copy_progress.hide()))
         return self.copy_task
 
-    def _verify_added(self, dest: Path, models: list[ModelInfo]) -> None:
-        match = next((m for m in models if m.path == dest), None)
+    def _verify_added(self, dest: Path, models: list[ModelEntry]) -> None:
+        match = next((m for m in models if Path(m.path) == dest), None)
         if match is None:
             self._notify(f"{dest.name} was copied but is not listed; check the file.")
             return
-        if match.status in (UNVERIFIED, MISMATCH) and not match.sha256:
+        info = match.info
+        if info.status in (UNVERIFIED, MISMATCH) and not info.sha256:
             self.verify(match).succeeded.connect(
-                lambda info: self._notify(f"{info.name}: {STATUS_WORDS.get(info.status, info.status).lower()}"
-                                          f" ({info.reason})."))
+                lambda e: self._notify(f"{e.name}: {STATUS_WORDS.get(e.info.status, e.info.status).lower()}"
+                                       f" ({e.info.reason})."))
         else:
-            self._notify(f"{match.name}: {STATUS_WORDS.get(match.status, match.status).lower()}.")
+            self._notify(f"{match.name}: {STATUS_WORDS.get(info.status, info.status).lower()}.")
 
     def _notify(self, text: str) -> None:
         self.notice.setText(text)

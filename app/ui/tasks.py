@@ -2,16 +2,19 @@
 
 `run_in_background(fn, ...)` runs a plain function on a thread pool; `run_generator(gen_fn, ...)`
 runs a generator whose yields are progress (token streaming, indexing) and which stops at the next
-yield once `.quit()` is called. Callbacks always arrive on the UI thread through queued signals,
-so handlers may touch widgets. A failure with no handler gets a plain-language dialog.
+yield once `.quit()` is called. A `SerialQueue` is one background thread of its own that runs its
+jobs one at a time, in the order they were given (the history's writes: they never race and keep
+their order). Callbacks always arrive on the UI thread through queued signals, so handlers may touch
+widgets. A failure with no handler gets a plain-language dialog.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 from .errors import show_error
 
@@ -251,6 +254,99 @@ class UiBridge(QObject):
         self._event.emit(value)
 
 
+class _UiCalls(QObject):
+    """Runs the functions a worker hands it on the UI thread (it lives there)."""
+
+    _call = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._call.connect(self._run)
+
+    @Slot(object)
+    def _run(self, job: Callable[[], None]) -> None:
+        job()
+
+
+def on_ui_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """fn, wrapped so that a worker calling it has it run on the UI thread and waits for its result:
+    for a question the core asks the user in the middle of its work (a passphrase dialog). Wrap on the
+    UI thread; called on the UI thread, the wrapper calls fn directly."""
+    relay = _UiCalls()
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if QThread.currentThread() is relay.thread():
+            return fn(*args, **kwargs)
+        done = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def job() -> None:
+            try:
+                outcome["value"] = fn(*args, **kwargs)
+            except BaseException as exc:  # noqa: BLE001 - raised again on the worker
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        relay._call.emit(job)
+        done.wait()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("value")
+
+    return call
+
+
+class SerialQueue:
+    """One background thread that runs its jobs one at a time, in the order they were submitted.
+
+    For work that must never race and must keep its order, such as the history's writes: a message
+    is saved after the conversation it belongs to was created, and a read made after a write sees it.
+    Make it and submit to it from the UI thread; callbacks arrive there as with run_in_background.
+    (A pool of its own with one thread: jobs of equal priority start in the order they were queued.)
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._pool = QThreadPool()
+        self._pool.setObjectName(name)
+        self._pool.setMaxThreadCount(1)
+        self._closed = False
+        _QUEUES.add(self)
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+        error_parent=None,
+        error_title: str = "Strongroom",
+        **kwargs: Any,
+    ) -> Task:
+        """Queues fn(*args, **kwargs) behind every job submitted before it."""
+        if self._closed:
+            raise RuntimeError(f"the {self.name} queue is closed")
+        task = Task()
+        _connect(task, on_success, on_failure, None, on_finished, error_parent, error_title)
+        self._pool.start(_Runner(task, lambda: fn(*args, **kwargs)))
+        return task
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits until every job submitted so far has run."""
+        return self._pool.waitForDone(-1 if timeout is None else int(timeout * 1000))
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Runs what is queued; nothing more may be submitted."""
+        self._closed = True
+        return self.wait(timeout)
+
+
+_QUEUES: "weakref.WeakSet[SerialQueue]" = weakref.WeakSet()
+
+
 def wait_all(timeout_ms: int = 30000) -> bool:
-    """Waits for every background task (at exit, after the event loop has stopped)."""
-    return pool().waitForDone(timeout_ms)
+    """Waits for every background task and every serial queue (at exit, after the event loop has stopped)."""
+    queues_done = all(q.wait(timeout_ms / 1000) for q in list(_QUEUES))
+    return pool().waitForDone(timeout_ms) and queues_done

@@ -17,3 +17,29 @@ def _drain_background_tasks(qapp):
     qapp.processEvents()
     collector.stop()  # the test's garbage is collected here, on the UI thread
     assert gc.isenabled()
+
+
+HISTORY_PASSPHRASE = "correct horse battery"
+
+
+@pytest.fixture
+def history_on(monkeypatch):
+    """History enabled and keyed by a passphrase (no keychain in tests), as on a headless workstation:
+    a window made with open_history=True opens it, and a probed test sees every write it makes."""
+    monkeypatch.setenv("STRONGROOM_PASSPHRASE", HISTORY_PASSPHRASE)
+    return HISTORY_PASSPHRASE
+
+
+def saved_messages(conversation_title: str) -> list:
+    """The history's rows (app.core.history Message) of the conversation with this title, read after
+    the window and its services are closed."""
+    from app.ui.services import Services
+
+    services = Services()
+    services.open_history()
+    try:
+        history = services.conversations.history
+        conv = next(c for c in history.list_conversations() if c.title == conversation_title)
+        return history.messages(conv.id)
+    finally:
+        services.close()

@@ -1,17 +1,19 @@
 """The newcomer's path in the real window: add a folder, ask about it, click the citation, land on the
-cited PDF page. Real demo model, real embedding model, real Qdrant Edge shard, real PDF."""
+cited PDF page. Real demo model, real embedding model, real Qdrant Edge shard, real PDF, the real
+encrypted history."""
 import pytest
 from PySide6.QtCore import QUrl, Qt
 
 from app.ui.main_window import MainWindow
 from app.ui.services import Services, warm_up
+from tests.ui.conftest import saved_messages
 from tests.ui.documents import PAGE_TEXT, write_pdf
 from tests.ui.ui_thread_probe import UiThreadProbe
 
 pytestmark = pytest.mark.slow
 
 
-def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf):
+def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf, history_on):
     docs = tmp_path / "Okafor matter"
     docs.mkdir()
     write_pdf(docs / "lease.pdf")
@@ -23,7 +25,7 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
         services.settings.set(key, value)
     warm_up()
     with UiThreadProbe() as probe:
-        window = MainWindow(services, warm_up=False, auto_load=True)
+        window = MainWindow(services, warm_up=False, auto_load=True, open_history=True)
         qtbot.addWidget(window)
         window.resize(1200, 800)
         window.show()
@@ -59,6 +61,9 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
     assert PAGE_TEXT[2].split()[0] in first["excerpt"]
 
     # Saved with its sources: reopening the conversation brings them back.
-    conv = services.conversations.get(window.controller.conversation.id)
-    assert conv.messages[-1].sources[0]["page"] == 3
-    window.close()
+    title = window.controller.conversation.title
+    window.close()  # waits for the history writes still queued
+    services.close()
+    saved = saved_messages(title)
+    assert [m.role for m in saved] == ["user", "assistant"]
+    assert saved[-1].content == answer.text and saved[-1].sources[0]["page"] == 3

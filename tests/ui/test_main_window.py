@@ -40,8 +40,7 @@ def test_date_groups():
 
 def test_conversations_new_rename_delete_search_and_groups(qtbot):
     window = _window(qtbot)
-    store = window.services.conversations
-    old = store.create("Lease review 2024", [])
+    old = window.keeper.create("Lease review 2024", [])
     old.updated = datetime.now() - timedelta(days=20)
     window.refresh_conversations()
     press(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
@@ -122,10 +121,13 @@ def test_history_persists_between_windows(qtbot, monkeypatch):
     services.open_history()
     assert services.conversations.persistent, services.history_notice
     window = _window(qtbot, services)
+    qtbot.waitUntil(lambda: window.controller.conversation is not None, timeout=10000)
     conv = window.controller.conversation
     window.rename_conversation(conv.id, "Kept across restarts")
-    services.conversations.add_message(conv, ShownMessage("user", "Is the deposit refundable?"))
-    window.close()
+    question = ShownMessage("user", "Is the deposit refundable?")
+    conv.messages.append(question)
+    window.keeper.add_message(conv, question)
+    window.close()  # waits for the writes still queued
     services.close()
 
     again = Services()
@@ -133,7 +135,7 @@ def test_history_persists_between_windows(qtbot, monkeypatch):
     try:
         titles = [c.title for c in again.conversations.list()]
         assert "Kept across restarts" in titles
-        stored = again.conversations.get(conv.id)
+        stored = again.conversations.get(conv.stored_id)
         assert [m.text for m in stored.messages] == ["Is the deposit refundable?"]
     finally:
         again.close()

@@ -20,4 +20,5 @@ def test_window_does_not_load_a_forbidden_demo_model(qtbot, tmp_path, monkeypatc
     assert services.loaded_model() is None and not window.loading_model
     assert "allows only these models: mistral-7b-instruct-v0.3" in window.chat.placeholder.text()
     demo = next(m for m in window.models if m.id == "smollm2-135m-instruct")
-    assert "allows only" in services.load_refusal(demo)
+    assert "allows only" in demo.refusal and demo.refusal == services.load_refusal(demo.info)
+    assert not window.models_view.rows[demo.path].load_button.isEnabled()

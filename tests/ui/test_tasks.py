@@ -127,3 +127,56 @@ def test_probe_sees_slow_work_on_the_ui_thread(tmp_path):
         assert probe.calls == []  # work on another thread is not the UI thread's
         parse_file(note)
     assert probe.calls and "ingest" in probe.calls[0] and "test_tasks.py" in probe.calls[0]
+
+
+def test_probe_sees_history_key_and_registry_work_on_the_ui_thread(monkeypatch):
+    from app.core.history.conversations import open_history
+    from app.core.models.registry import Registry
+    from app.core.privacy.keystore import KeyStore
+
+    monkeypatch.setenv("STRONGROOM_PASSPHRASE", "correct horse battery")
+    with UiThreadProbe() as probe:
+        KeyStore().unlock()  # the key derivation
+        history = open_history()
+        history.create_conversation("Lease", libraries=[])
+        history.close()
+        Registry().scan()
+    called = "\n".join(probe.calls)
+    assert "privacy/keystore.py:unlock" in called
+    assert "history/conversations.py:open_history" in called and "history/conversations.py:close" in called
+    assert "models/registry.py:scan" in called
+
+
+def test_serial_queue_runs_in_order_on_one_thread_and_reports_on_the_ui_thread(qtbot):
+    queue = tasks.SerialQueue("test-serial")
+    ran, reported = [], []
+    for i in range(40):
+        def job(i=i):
+            time.sleep(0.001 if i % 3 else 0)  # jobs of uneven length still finish in order
+            ran.append((i, threading.get_ident()))
+            return i
+        queue.submit(job, on_success=lambda r: reported.append((r, _on_ui_thread())))
+    assert queue.wait(10)
+    assert [i for i, _ in ran] == list(range(40))
+    assert len({t for _, t in ran}) == 1 and ran[0][1] != threading.get_ident()
+    qtbot.waitUntil(lambda: len(reported) == 40, timeout=5000)
+    assert reported == [(i, True) for i in range(40)]
+    failures = []
+    queue.submit(lambda: 1 / 0, on_failure=failures.append)
+    queue.submit(lambda: ran.append(("after a failure", 0)))
+    assert queue.close(10)
+    assert ran[-1][0] == "after a failure"  # one failure does not stop the queue
+    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    assert isinstance(failures[0], ZeroDivisionError)
+
+
+def test_on_ui_thread_asks_from_a_worker_and_waits(qtbot):
+    asked = []
+    ask = tasks.on_ui_thread(lambda new: (asked.append(_on_ui_thread()), "secret" if new else "old")[1])
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(ask(True)))
+    worker.start()
+    qtbot.waitUntil(lambda: bool(answers), timeout=5000)  # the UI thread's event loop runs the question
+    worker.join()
+    assert answers == ["secret"] and asked == [True]
+    assert ask(False) == "old"  # on the UI thread itself: called directly

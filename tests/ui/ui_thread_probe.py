@@ -1,5 +1,5 @@
 """Records every call the UI thread makes into the slow parts of the app: the model, the store,
-the embedder, the parsers and the libraries behind them.
+the embedder, the parsers and the libraries behind them, the history, its key and the model registry.
 
 A heartbeat measures how long the UI thread went silent, but that figure depends on the machine
 and its load, so it is reported (and checked against its target in tests/bench/bench_ui_stall.py)
@@ -16,15 +16,18 @@ from pathlib import Path
 import app
 
 APP = Path(app.__file__).resolve().parent
-# The modules that scan, parse, embed, index or search. Left out on purpose: the engine's API (it only
-# queues work for its own thread) and the cheap library modules the window calls: libraries.py (a
-# small JSON file per library), sync_state.py (its counts are one read-only SQLite query; a sync's
-# writes to it always enter through sync.py or pipeline.py first) and watcher.py (folder watches).
+# The modules that scan, parse, embed, index or search, write or read the history (an fsync per write,
+# a network home drive), derive the history key (scrypt) or look for and judge model files. Left out
+# on purpose: the engine's API (it only queues work for its own thread) and the cheap library modules
+# the window calls: libraries.py (a small JSON file per library), sync_state.py (its counts are one
+# read-only SQLite query; a sync's writes to it always enter through sync.py or pipeline.py first) and
+# watcher.py (folder watches).
 SLOW_APP_MODULES = [APP / "core" / name for name in (
     "engine/llama_runtime.py",
     "index/store.py", "index/bm25.py", "index/edge_store.py", "index/server_store.py", "index/embedder.py",
     "library/sync.py", "library/sync_progress.py", "library/scanner.py", "library/content_ids.py",
-    "library/jobs.py", "library/pipeline.py", "library/disk_errors.py", "library/ingest")]
+    "library/jobs.py", "library/pipeline.py", "library/disk_errors.py", "library/ingest",
+    "history", "privacy/keystore.py", "models/registry.py")]
 COLLECTOR = str(APP / "ui" / "ui_thread_gc.py")
 SLOW_PACKAGES = ("llama_cpp", "qdrant_edge", "qdrant_client", "sentence_transformers", "torch",
                  "transformers", "pypdfium2", "docx", "odf", "striprtf")

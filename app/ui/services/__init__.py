@@ -7,7 +7,8 @@ The views depend on these small shapes and names, not on each core module's deta
   in the history
 - generations: an answer being produced and the Answer it ends in
 - window_services: Services, what one window needs from the core, and Unavailable
-- models: a model file's record and statuses, and the import of a file, as the core has them
+- models: a model file's record and statuses, and the import of a file, as the core has them; the
+  ModelEntry the views show, judged on a worker
 - folder_watching: the watcher that keeps libraries current
 - warm_up: the heavy imports made once, right after the window opens
 - and, imported right here: the core's pure names the views use as they are (paths, citation
@@ -23,14 +24,16 @@ from app.core.answers.citations import MARKER_RE, cited_numbers, footnotes
 from app.core.foundation import paths
 from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
 
-from .conversations import Conversation, ConversationStore, HistoryConversations, SessionConversations, ShownMessage
+from .conversations import (
+    Conversation, ConversationStore, HistoryConversations, NotSaved, SessionConversations, ShownMessage, new_conversation,
+)
 from .folder_watching import start_folder_watcher
 from .warm_up import WARM_UP, warm_up
 
 _ON_FIRST_USE = {
     **dict.fromkeys(("Answer", "EngineGeneration", "Generation", "RagGeneration"), "generations"),
     **dict.fromkeys(("Services", "Unavailable"), "window_services"),
-    **dict.fromkeys(("CORRUPT", "INCOMPLETE", "MISMATCH", "UNVERIFIED", "VERIFIED", "ModelInfo",
+    **dict.fromkeys(("CORRUPT", "INCOMPLETE", "MISMATCH", "UNVERIFIED", "VERIFIED", "ModelEntry", "ModelInfo",
                      "import_model_file"), "models"),
 }
 
@@ -43,6 +46,7 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "SessionConversations",
+__all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "NotSaved",
+           "SessionConversations", "new_conversation",
            "SettingInvalid", "SettingLocked", "Settings", "ShownMessage", "cited_numbers", "footnotes",
            "paths", "start_folder_watcher", "warm_up", *_ON_FIRST_USE]

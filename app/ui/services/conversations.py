@@ -1,11 +1,24 @@
-"""Conversations as the window keeps them, and the two stores that hold them: in memory for this
-session, or in the encrypted history."""
+"""Conversations as the window keeps them, and the two stores that keep them: nowhere beyond this
+session, or in the encrypted history.
+
+The window holds its conversations in memory (app.ui.conversation_keeper) and hands every store call
+to its history writer, one background thread that makes them one at a time and in order: a store
+call may wait for the disk (an fsync per write) and never runs on the UI thread.
+
+Claims in the history: an answer's checked claims quote the answer, so they are sealed like its
+sources, inside the saved sources list: the first source dict carries them under "claims" (a lone
+{"claims": [...]} entry when an answer has no source). `split_claims` reads them back; a message
+saved without claims loads with none, and readers that only look at a source's n, file, page and
+excerpt (the CLI, export) see the sources as before.
+"""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
+
+CLAIMS_KEY = "claims"
 
 
 @dataclass
@@ -18,65 +31,103 @@ class ShownMessage:
     sources: list[dict] = field(default_factory=list)  # {n, library, file, page, excerpt, score, cited}
     error: str = ""  # why generation failed; text is then what arrived before the failure
     stopped: bool = False
-    id: int | None = None  # the history's message id once saved
+    id: int | None = None  # the history's message id once saved (set by the history writer)
+    model: str | None = None  # the id of the model that wrote an answer
+    timings: dict = field(default_factory=dict)  # tokens, tokens_per_s, ttft_ms, prompt_tokens[, retrieval_ms]
+    claims: list[dict] = field(default_factory=list)  # an answer from libraries, sentence by sentence (Claim.to_json)
+
+    def snapshot(self) -> "ShownMessage":
+        """A copy to save: the window may go on changing this one while the history writer works."""
+        return replace(self, sources=[dict(s) for s in self.sources], timings=dict(self.timings),
+                       claims=[dict(c) for c in self.claims])
 
 
 @dataclass
 class Conversation:
-    id: str
+    id: str  # the window's id for it: the same before and after the history has saved it
     title: str
     updated: datetime
     messages: list[ShownMessage] = field(default_factory=list)
     libraries: list[str] = field(default_factory=list)
     loaded: bool = True  # False for list entries whose messages are not read yet
+    stored_id: int | None = None  # the history's id once saved (set by the history writer)
+
+
+def join_claims(sources: list[dict], claims: list[dict]) -> list[dict]:
+    """The sources list as saved: the claims ride in the first source (see the module docstring)."""
+    if not claims:
+        return [dict(s) for s in sources]
+    if not sources:
+        return [{CLAIMS_KEY: list(claims)}]
+    return [{**sources[0], CLAIMS_KEY: list(claims)}, *(dict(s) for s in sources[1:])]
+
+
+def split_claims(saved: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(sources, claims) from a saved sources list, with or without claims."""
+    sources, claims = [], []
+    for s in saved:
+        if not isinstance(s, dict):
+            continue
+        if CLAIMS_KEY in s:
+            claims = [c for c in s[CLAIMS_KEY] if isinstance(c, dict)]
+            s = {k: v for k, v in s.items() if k != CLAIMS_KEY}
+        if "n" in s:
+            sources.append(s)
+    return sources, claims
 
 
 class ConversationStore(Protocol):
+    """Where conversations are kept. Calls may wait for the disk: the window makes them only on its
+    history writer, in the order it asked for them."""
+
     persistent: bool
 
     def list(self) -> list[Conversation]: ...
-    def create(self, title: str, libraries: list[str]) -> Conversation: ...
-    def get(self, conversation_id: str) -> Conversation: ...
+    def messages(self, conversation: Conversation) -> list[ShownMessage]: ...
+    def create(self, conversation: Conversation, title: str, libraries: list[str]) -> None: ...
     def add_message(self, conversation: Conversation, message: ShownMessage) -> None: ...
-    def truncate(self, conversation: Conversation, index: int) -> None: ...
-    def rename(self, conversation_id: str, title: str) -> None: ...
-    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None: ...
-    def delete(self, conversation_id: str) -> None: ...
+    def truncate(self, conversation: Conversation, kept: list[ShownMessage]) -> None: ...
+    def rename(self, conversation: Conversation, title: str) -> None: ...
+    def set_libraries(self, conversation: Conversation, libraries: list[str]) -> None: ...
+    def delete(self, conversation: Conversation) -> None: ...
 
 
 class SessionConversations:
-    """Conversations kept in memory for this session: when history is off or cannot be opened."""
+    """History off or not available: the window's memory is all there is, and nothing is written."""
 
     persistent = False
 
-    def __init__(self) -> None:
-        self._items: dict[str, Conversation] = {}
-
     def list(self) -> list[Conversation]:
-        return sorted(self._items.values(), key=lambda c: c.updated, reverse=True)
+        return []
 
-    def create(self, title: str, libraries: list[str]) -> Conversation:
-        conv = Conversation(id=uuid.uuid4().hex, title=title, updated=datetime.now(), libraries=list(libraries))
-        self._items[conv.id] = conv
-        return conv
+    def messages(self, conversation: Conversation) -> list[ShownMessage]:
+        return list(conversation.messages)
 
-    def get(self, conversation_id: str) -> Conversation:
-        return self._items[conversation_id]
+    def create(self, conversation: Conversation, title: str, libraries: list[str]) -> None:
+        pass
 
     def add_message(self, conversation: Conversation, message: ShownMessage) -> None:
-        conversation.updated = datetime.now()  # the list object is the conversation itself
+        pass
 
-    def truncate(self, conversation: Conversation, index: int) -> None:
-        del conversation.messages[index:]
+    def truncate(self, conversation: Conversation, kept: list[ShownMessage]) -> None:
+        pass
 
-    def rename(self, conversation_id: str, title: str) -> None:
-        self._items[conversation_id].title = title
+    def rename(self, conversation: Conversation, title: str) -> None:
+        pass
 
-    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None:
-        self._items[conversation_id].libraries = list(libraries)
+    def set_libraries(self, conversation: Conversation, libraries: list[str]) -> None:
+        pass
 
-    def delete(self, conversation_id: str) -> None:
-        self._items.pop(conversation_id, None)
+    def delete(self, conversation: Conversation) -> None:
+        pass
+
+
+def new_conversation(title: str, libraries: list[str]) -> Conversation:
+    return Conversation(id=uuid.uuid4().hex, title=title, updated=datetime.now(), libraries=list(libraries))
+
+
+class NotSaved(RuntimeError):
+    """A change to a conversation the history never saved (its creation failed before)."""
 
 
 class HistoryConversations:
@@ -87,40 +138,55 @@ class HistoryConversations:
     def __init__(self, history) -> None:
         self.history = history
 
+    @staticmethod
+    def _id(conversation: Conversation) -> int:
+        if conversation.stored_id is None:
+            raise NotSaved("This conversation could not be saved in the history, so this change is kept "
+                           "only until you close Strongroom.")
+        return conversation.stored_id
+
     def list(self) -> list[Conversation]:
         return [Conversation(id=str(s.id), title=s.title, updated=datetime.fromtimestamp(s.updated),
-                             libraries=list(s.libraries), loaded=False)
+                             libraries=list(s.libraries), loaded=False, stored_id=s.id)
                 for s in self.history.list_conversations()]
 
-    def create(self, title: str, libraries: list[str]) -> Conversation:
-        cid = self.history.create_conversation(title, libraries=list(libraries))
-        return Conversation(id=str(cid), title=title, updated=datetime.now(), libraries=list(libraries))
+    def messages(self, conversation: Conversation) -> list[ShownMessage]:
+        shown = []
+        for m in self.history.messages(self._id(conversation)):
+            if m.role not in ("user", "assistant"):
+                continue
+            sources, claims = split_claims(list(m.sources))
+            shown.append(ShownMessage(role=m.role, text=m.content, sources=sources, id=m.id, model=m.model,
+                                      timings=dict(m.timings), claims=claims))
+        return shown
 
-    def get(self, conversation_id: str) -> Conversation:
-        cid = int(conversation_id)
-        summary = next((s for s in self.history.list_conversations() if s.id == cid), None)
+    def get(self, stored_id: int) -> Conversation:
+        """A saved conversation with its messages, by the history's id."""
+        summary = next((s for s in self.list() if s.stored_id == stored_id), None)
         if summary is None:
-            raise KeyError(f"There is no conversation #{cid}.")
-        messages = [ShownMessage(role=m.role, text=m.content, sources=list(m.sources), id=m.id)
-                    for m in self.history.messages(cid) if m.role in ("user", "assistant")]
-        return Conversation(id=conversation_id, title=summary.title, updated=datetime.fromtimestamp(summary.updated),
-                            messages=messages, libraries=list(summary.libraries))
+            raise KeyError(f"There is no conversation #{stored_id}.")
+        summary.messages, summary.loaded = self.messages(summary), True
+        return summary
+
+    def create(self, conversation: Conversation, title: str, libraries: list[str]) -> None:
+        conversation.stored_id = self.history.create_conversation(title, libraries=list(libraries))
 
     def add_message(self, conversation: Conversation, message: ShownMessage) -> None:
-        message.id = self.history.add_message(int(conversation.id), message.role, message.text,
-                                              sources=message.sources or None)
-        conversation.updated = datetime.now()
+        message.id = self.history.add_message(
+            self._id(conversation), message.role, message.text,
+            sources=join_claims(message.sources, message.claims) or None,
+            model=message.model or None, timings=message.timings or None)
 
-    def truncate(self, conversation: Conversation, index: int) -> None:
-        kept = [m.id for m in conversation.messages[:index] if m.id is not None]
-        self.history.delete_messages_after(int(conversation.id), kept[-1] if kept else 0)
-        del conversation.messages[index:]
+    def truncate(self, conversation: Conversation, kept: list[ShownMessage]) -> None:
+        ids = [m.id for m in kept if m.id is not None]
+        self.history.delete_messages_after(self._id(conversation), ids[-1] if ids else 0)
 
-    def rename(self, conversation_id: str, title: str) -> None:
-        self.history.rename(int(conversation_id), title)
+    def rename(self, conversation: Conversation, title: str) -> None:
+        self.history.rename(self._id(conversation), title)
 
-    def set_libraries(self, conversation_id: str, libraries: list[str]) -> None:
-        self.history.set_libraries(int(conversation_id), list(libraries))
+    def set_libraries(self, conversation: Conversation, libraries: list[str]) -> None:
+        self.history.set_libraries(self._id(conversation), list(libraries))
 
-    def delete(self, conversation_id: str) -> None:
-        self.history.delete(int(conversation_id))
+    def delete(self, conversation: Conversation) -> None:
+        if conversation.stored_id is not None:  # never saved: nothing to delete
+            self.history.delete(conversation.stored_id)

@@ -7,6 +7,7 @@ of large answers) are made by the views through app.ui.tasks, never on the UI th
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable
@@ -17,6 +18,7 @@ from app.core.models.registry import LoadPolicy, ModelInfo, Registry
 
 from .conversations import Conversation, ConversationStore, HistoryConversations, SessionConversations
 from .generations import EngineGeneration, Generation, RagGeneration
+from .models import ModelEntry
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,8 @@ class Services:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
-        self.registry = Registry.from_settings(self.settings)
+        self._registry: Registry | None = None
+        self._registry_lock = threading.Lock()
         self.conversations: ConversationStore = SessionConversations()
         self.history_notice = ""
         self._engine = None
@@ -40,7 +43,8 @@ class Services:
 
     # history ------------------------------------------------------------------------
     def open_history(self, passphrase_provider: Callable[[bool], str | None] | None = None) -> None:
-        """Switches to the encrypted history; on failure keeps session-only conversations and says why."""
+        """Switches to the encrypted history; on failure keeps session-only conversations and says why.
+        Blocking (the key derivation, the database's check): the window calls it on its history writer."""
         if not self.settings.get("history.enabled"):
             self.history_notice = "History is switched off: conversations are kept only until you close Strongroom."
             return
@@ -65,11 +69,28 @@ class Services:
             self._engine = None
 
     # models -------------------------------------------------------------------------
-    def scan_models(self) -> list[ModelInfo]:
-        """Scans the model folders and verifies small catalog models never hashed (off the UI thread)."""
+    @property
+    def registry(self) -> Registry:
+        """Made on first use, which is on a worker (it reads the catalog and the checksum cache)."""
+        with self._registry_lock:
+            if self._registry is None:
+                self._registry = Registry.from_settings(self.settings)
+            return self._registry
+
+    def scan_models(self) -> list[ModelEntry]:
+        """Scans the model folders, verifies small catalog models never hashed, and judges each under the
+        settings in force (blocking: call from a worker)."""
         models = self.registry.scan()
         self.registry.verify_pending(models)
-        return models
+        return [self.judge_model(m) for m in models]
+
+    def judge_model(self, info: ModelInfo) -> ModelEntry:
+        """A model as the views show it (call from a worker: the memory check reads the system's)."""
+        return ModelEntry(info=info, id=info.id, name=info.name, path=str(info.path), refusal=self.load_refusal(info))
+
+    def verify_model(self, entry: ModelEntry, progress=None, cancel=None) -> ModelEntry:
+        """Hashes the model's files against the catalog (blocking: call from a worker)."""
+        return self.judge_model(self.registry.verify(entry.info, progress=progress, cancel=cancel))
 
     @property
     def engine(self):
@@ -86,19 +107,19 @@ class Services:
         """Why the engine would refuse this model under the settings in force now; None if it would load."""
         return self.registry.load_refusal(info, LoadPolicy.from_settings(self.settings))
 
-    def default_model(self, models: list[ModelInfo]) -> ModelInfo | None:
+    def default_model(self, models: list[ModelEntry]) -> ModelEntry | None:
         """The configured model if present and loadable, else the first loadable one."""
-        usable = [m for m in models if self.load_refusal(m) is None]
+        usable = [m for m in models if m.refusal is None]
         wanted = self.settings.get("model.default_model")
-        return next((m for m in usable if m.id == wanted or str(m.path) == wanted), usable[0] if usable else None)
+        return next((m for m in usable if m.id == wanted or m.path == wanted), usable[0] if usable else None)
 
-    def no_usable_model(self, models: list[ModelInfo]) -> str:
+    def no_usable_model(self, models: list[ModelEntry]) -> str:
         """Why none of the installed models can be loaded, in words for the chat placeholder."""
         if not models:
             return "No model is installed yet. Open Models (Ctrl+2) to see where to put one."
         wanted = self.settings.get("model.default_model")
         first = next((m for m in models if m.id == wanted), models[0])
-        return f"No installed model can be loaded. {self.load_refusal(first)} Open Models (Ctrl+2) for each model's reason."
+        return f"No installed model can be loaded. {first.refusal} Open Models (Ctrl+2) for each model's reason."
 
     def load_model(self, info: ModelInfo, on_progress: Callable[[float], None] | None = None) -> Future:
         return self.engine.load(info, on_progress=on_progress, settings=self.settings)
