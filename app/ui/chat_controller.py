@@ -154,6 +154,8 @@ class ChatController(QObject):
         answer.text = result.text  # the engine's final text is authoritative over the streamed pieces
         answer.sources = list(result.sources)
         answer.stopped = result.stopped
+        answer.model = result.model or None  # saved with it, as the CLI saves its answers
+        answer.timings = dict(result.timings)
         self.speed.emit(result.tokens_per_second)
         self._finish(conv, answer)
 

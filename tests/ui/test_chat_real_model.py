@@ -76,6 +76,7 @@ def test_ask_stream_regenerate_edit_without_stalls(qtbot, demo_gguf, history_on)
         assert window.sidebar.visible_titles()[0] == "Name three colours."  # titled by its first question
         assert services.conversations.persistent
         last = window.chat.widgets[-1].message
+        model_id = services.loaded_model().id
         window.close()  # waits for the history writes still queued
     services.close()
     print(f"UI stall during load and 3 answers: {beat.worst_stall_ms:.1f} ms (wall-clock gap {beat.worst_gap_ms:.1f} ms) "
@@ -85,6 +86,10 @@ def test_ask_stream_regenerate_edit_without_stalls(qtbot, demo_gguf, history_on)
     # Regenerating and editing replaced what was saved, in the order it happened.
     saved = saved_messages("Name three colours.")
     assert [(m.role, m.content) for m in saved] == [("user", "Name two animals."), ("assistant", last.text)]
+    # Saved as the CLI's `ask` saves an answer: the model's id and the timings, in the same shape.
+    assert model_id and saved[-1].model == model_id and saved[0].model is None
+    assert set(saved[-1].timings) == {"ttft_ms", "tokens", "tokens_per_s", "prompt_tokens"}
+    assert 0 < saved[-1].timings["tokens"] <= 40 and saved[-1].timings["prompt_tokens"] > 0
 
 
 def test_stop_with_escape(qtbot, demo_gguf):

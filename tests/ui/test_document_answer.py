@@ -62,8 +62,13 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
 
     # Saved with its sources: reopening the conversation brings them back.
     title = window.controller.conversation.title
+    model_id = services.loaded_model().id
     window.close()  # waits for the history writes still queued
     services.close()
     saved = saved_messages(title)
     assert [m.role for m in saved] == ["user", "assistant"]
     assert saved[-1].content == answer.text and saved[-1].sources[0]["page"] == 3
+    # With the model's id and the timings, retrieval included, as the CLI's `ask --library` saves them.
+    assert model_id and saved[-1].model == model_id
+    assert set(saved[-1].timings) == {"retrieval_ms", "prompt_tokens", "ttft_ms", "tokens", "tokens_per_s"}
+    assert saved[-1].timings["retrieval_ms"] > 0 and saved[-1].timings["tokens"] > 0

@@ -129,19 +129,21 @@ class Services:
 
     def start_chat(self, conversation: Conversation, on_token: Callable[[str], None]) -> Generation:
         """Answers the conversation's last user message; on_token is called on the engine's thread."""
-        if self.loaded_model() is None:
+        loaded = self.loaded_model()
+        if loaded is None:
             raise Unavailable("No model is loaded. Open Models and load one.")
         from app.core.engine.local_engine import SamplingParams
 
         sampling = SamplingParams.from_settings(self.settings)
         turns = [{"role": m.role, "content": m.text} for m in conversation.messages if m.text and not m.error]
         if conversation.libraries:
-            return self._start_grounded(conversation, turns, sampling, on_token)
+            return self._start_grounded(conversation, turns, sampling, on_token, loaded.id)
         messages = [{"role": "system", "content": self.settings.get("chat.system_prompt")}] + turns
         generation = self.engine.chat(conversation.id, messages, sampling, on_token=on_token)
-        return EngineGeneration(generation)
+        return EngineGeneration(generation, loaded.id)
 
-    def _start_grounded(self, conversation: Conversation, turns: list[dict], sampling, on_token) -> Generation:
+    def _start_grounded(self, conversation: Conversation, turns: list[dict], sampling, on_token,
+                        model: str) -> Generation:
         """An answer from the conversation's libraries, with numbered sources (app.core.answers.rag)."""
         question = turns[-1]["content"] if turns and turns[-1]["role"] == "user" else ""
         history = turns[:-1]
@@ -160,7 +162,7 @@ class Services:
                 result.notes.append(f"No longer a library: {', '.join(missing)}.")
             return result
 
-        return RagGeneration(run)
+        return RagGeneration(run, model)
 
     # libraries ----------------------------------------------------------------------
     def library_manager(self):
