@@ -156,6 +156,7 @@ class ChatController(QObject):
         answer.stopped = result.stopped
         answer.model = result.model or None  # saved with it, as the CLI saves its answers
         answer.timings = dict(result.timings)
+        answer.claims = list(result.claims)  # rendered as "check this" marks; saved with the sources
         self.speed.emit(result.tokens_per_second)
         self._finish(conv, answer)
 

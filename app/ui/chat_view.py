@@ -1,6 +1,8 @@
 """The conversation: messages rendered as Markdown, the input box, library chips and message actions."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
@@ -76,6 +78,13 @@ class MessageWidget(QFrame):
         self.text.citation_clicked.connect(self.citation_clicked)
         self.text.setAccessibleName("Your message" if message.role == "user" else "Answer")
         layout.addWidget(self.text)
+        # The claim check's line: how many statements no source backs (marked in the text above).
+        self.check_note = QLabel("")
+        self.check_note.setObjectName("claimCheckNote")
+        self.check_note.setWordWrap(True)
+        self.check_note.setAccessibleName("Statements to check")
+        self.check_note.hide()
+        layout.addWidget(self.check_note)
         self.note = QLabel("")
         self.note.setObjectName("messageNote")
         self.note.setWordWrap(True)
@@ -123,7 +132,13 @@ class MessageWidget(QFrame):
         if self.message.role == "user":
             self.text.setHtml(markdown_render.plain_to_html(self.message.text))
         else:
-            self.text.setHtml(markdown_render.render(self.message.text or "\u2026"))
+            self.text.setHtml(markdown_render.render(self.message.text or "\u2026", self.message.claims,
+                                                     self.message.sources))
+        check = markdown_render.check_summary(self.message.claims) if self.message.role == "assistant" else ""
+        self.check_note.setText(
+            f'<span style="background-color:{markdown_render.CHECK_BACKGROUND};">&nbsp;{markdown_render.CHECK_MARKER}'
+            f"&nbsp;</span> {html.escape(check)}" if check else "")
+        self.check_note.setVisible(bool(check))
         notes = []
         if self.message.stopped:
             notes.append("Stopped.")

@@ -7,6 +7,7 @@ from PySide6.QtCore import QUrl, Qt
 from app.ui.main_window import MainWindow
 from app.ui.services import Services, warm_up
 from tests.ui.conftest import saved_messages
+from tests.ui.test_claim_marks import check_marks
 from tests.ui.documents import PAGE_TEXT, write_pdf
 from tests.ui.ui_thread_probe import UiThreadProbe
 
@@ -47,6 +48,15 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
     assert probe.calls == [], "\n".join(probe.calls)
     answer = window.chat.widgets[-1].message
     assert answer.text and not answer.error
+    # Every answer from documents carries its claims; the rendered answer marks exactly the unsupported
+    # ones, with the reason and the passages in their tooltips.
+    assert answer.claims and "".join(c["text"] for c in answer.claims) == answer.text
+    widget = window.chat.widgets[-1]
+    check_marks(widget.text.document(), answer.claims, answer.sources)
+    unsupported = sum(not c["supported"] for c in answer.claims)
+    assert widget.check_note.isVisible() == bool(unsupported)
+    if unsupported:
+        assert f"{unsupported} of " in widget.check_note.text() or "This statement" in widget.check_note.text()
     first = answer.sources[0]
     assert first["file"] == str((docs / "lease.pdf").resolve()) and first["page"] == 3
     assert window.controller.conversation.libraries == ["Okafor matter"]
@@ -68,6 +78,7 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
     saved = saved_messages(title)
     assert [m.role for m in saved] == ["user", "assistant"]
     assert saved[-1].content == answer.text and saved[-1].sources[0]["page"] == 3
+    assert saved[-1].sources[0]["claims"] == answer.claims  # kept with the sources, sealed like them
     # With the model's id and the timings, retrieval included, as the CLI's `ask --library` saves them.
     assert model_id and saved[-1].model == model_id
     assert set(saved[-1].timings) == {"retrieval_ms", "prompt_tokens", "ttft_ms", "tokens", "tokens_per_s"}

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.ui.main_window import MainWindow
-from app.ui.services import Services
+from app.ui.services import Services, ShownMessage
 from tests.ui.ui_thread_probe import UiThreadProbe
 
 PASSPHRASE = "correct horse battery"
@@ -143,3 +143,46 @@ def test_the_passphrase_is_asked_on_the_ui_thread_while_the_key_is_derived_on_th
     services.close()
     if (paths.data_dir() / "history.key").exists():  # no keychain here: the key is wrapped by the passphrase
         assert asked == [(True, True)]
+
+
+def test_claims_are_saved_with_the_sources_and_messages_without_them_still_load(qtbot, monkeypatch):
+    from app.core.history.export import to_markdown
+    from tests.ui.test_claim_marks import ANSWER, CLAIMS, SOURCES
+
+    monkeypatch.setenv("STRONGROOM_PASSPHRASE", PASSPHRASE)
+    services = Services()
+    services.open_history()
+    window = _window(qtbot, services, open_history=False)
+    conv = window.controller.conversation
+    window.rename_conversation(conv.id, "Ending the lease")
+    for message in (ShownMessage("user", "How can the lease end?"),
+                    ShownMessage("assistant", ANSWER, sources=SOURCES, claims=CLAIMS, model="smollm2-135m-instruct",
+                                 timings={"tokens": 40})):
+        conv.messages.append(message)
+        window.keeper.add_message(conv, message)
+    window.keeper.flush(10)
+    # A message saved as the CLI and earlier windows save them: sources, no claims.
+    history = services.conversations.history
+    history.add_message(conv.stored_id, "assistant", "Ninety days [1].", sources=[SOURCES[0]])
+    window.close()
+
+    raw = history.messages(conv.stored_id)
+    assert raw[1].sources[0]["claims"] == CLAIMS  # sealed with the sources, in the first one
+    assert [{k: v for k, v in s.items() if k != "claims"} for s in raw[1].sources] == SOURCES
+    exported = to_markdown("Ending the lease", raw)  # readers of sources see them as before
+    assert "[1] /docs/lease.pdf, page 3" in exported and "[2] /docs/memo.txt" in exported
+    services.close()
+
+    services = Services()
+    services.open_history()
+    window = _window(qtbot, services, open_history=False)
+    qtbot.waitUntil(lambda: len(window.chat.widgets) == 3, timeout=10000)
+    answer, old = window.chat.widgets[1].message, window.chat.widgets[2].message
+    assert answer.claims == CLAIMS and answer.sources == SOURCES
+    assert answer.model == "smollm2-135m-instruct" and answer.timings == {"tokens": 40}
+    assert old.claims == [] and old.sources == [SOURCES[0]]
+    assert window.chat.widgets[1].check_note.isVisibleTo(window.chat.widgets[1])  # shown when its page is
+    assert "2 of 4 statements" in window.chat.widgets[1].check_note.text()
+    assert not window.chat.widgets[2].check_note.isVisibleTo(window.chat.widgets[2])
+    window.close()
+    services.close()
