@@ -14,7 +14,7 @@ from . import tasks
 from .chat_view import ChatView, MessageWidget
 from .conversation_keeper import ConversationKeeper
 from .errors import plain_message
-from .services import Answer, Conversation, Services, ShownMessage, Unavailable
+from .services import Answer, Conversation, Services, ShownMessage, Unavailable, error_kind
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class ChatController(QObject):
             self._finish(conv, answer, error=str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown in the answer, never as a traceback
-            log.exception("cannot start the answer")
+            log.error("cannot start the answer: %s", error_kind(exc))
             self._finish(conv, answer, error=plain_message(exc))
             return
         self.status.emit("Answering\u2026")

@@ -18,7 +18,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 
 from . import tasks
-from .services import Conversation, Services, ShownMessage, new_conversation
+from .services import Conversation, Services, ShownMessage, error_kind, new_conversation
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class ConversationKeeper(QObject):
             return
 
         def failed(exc: BaseException) -> None:
-            log.warning("history: %s failed (%s)", what.lower(), type(exc).__name__)
+            log.warning("history: %s failed: %s", what.lower(), error_kind(exc))
             self.failed.emit(what, exc)
             if on_failure is not None:
                 on_failure(exc)

@@ -29,7 +29,9 @@ def ask_passphrase(new: bool) -> str | None:
 
 def _excepthook(exc_type, exc, tb) -> None:
     """Anything not caught elsewhere becomes a plain dialog, never a traceback on screen."""
-    log.error("unexpected error", exc_info=(exc_type, exc, tb))
+    from .services import error_kind
+
+    log.error("unexpected error: %s", error_kind(exc))  # the message and locals may name documents
     try:
         from .errors import show_error
 
@@ -73,7 +75,7 @@ def launch(argv: list[str] | None = None) -> int:
         theme.apply(services.settings.get("ui.theme"), services.settings.get("ui.font_size"), app)
         window = MainWindow(services, open_history=True, passphrase=ask_passphrase)
     except Exception as exc:  # noqa: BLE001 - the user gets words and details, not a traceback
-        log.exception("start-up failed")
+        log.error("start-up failed: %s", error_kind(exc))
         fatal_dialog(f"Strongroom could not start: {exc}", traceback.format_exc())
         return 1
     server = InstanceServer(window)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from . import tasks
 from .errors import show_error
-from .services import Services, start_folder_watcher
+from .services import Services, error_kind, start_folder_watcher
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,8 @@ class LibrariesView(QWidget):
             self.watcher = watcher
             self._rewatch(self.services.libraries())
 
-        tasks.run_in_background(start, on_success=started, on_failure=lambda exc: log.warning("watching: %s", exc))
+        tasks.run_in_background(start, on_success=started,
+                                on_failure=lambda exc: log.warning("watching: %s", error_kind(exc)))
 
     def stop_watching(self) -> None:
         self._watch_wanted = False

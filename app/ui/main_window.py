@@ -14,7 +14,7 @@ from .conversation_keeper import ConversationKeeper
 from .errors import error_dialog, show_error
 from .libraries_view import LibrariesView
 from .models_view import ModelsView
-from .services import Services
+from .services import Services, error_kind
 from .services import warm_up as import_heavy_libraries  # `warm_up` is MainWindow's switch for it
 from .settings_dialog import SettingsDialog
 from .sidebar import Sidebar
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
                                     on_failure=self._warm_up_failed)
 
     def _warm_up_failed(self, exc: BaseException) -> None:
-        log.warning("warm-up: %s", exc)
+        log.warning("warm-up: %s", error_kind(exc))
         self._start_up_done()
 
     def _catch_up_libraries(self) -> None:
@@ -129,7 +129,8 @@ class MainWindow(QMainWindow):
             self.libraries_view.reload()
             self.libraries_view.sync_all()
 
-        tasks.run_in_background(prepare, on_success=done, on_failure=lambda exc: log.warning("libraries: %s", exc),
+        tasks.run_in_background(prepare, on_success=done,
+                                on_failure=lambda exc: log.warning("libraries: %s", error_kind(exc)),
                                 on_finished=self._start_up_done)
 
     def _start_up_done(self) -> None:

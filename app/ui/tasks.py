@@ -17,6 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 from .errors import show_error
+from .services import error_kind
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class _Runner(QRunnable):
         try:
             task.result = self.body()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the UI as a dialog
-            log.exception("background task failed")
+            log.error("background task failed: %s", error_kind(exc))  # its message may name a file
             task.error = exc
             _deliver(task._failure, exc)
         else:

@@ -12,7 +12,8 @@ The views depend on these small shapes and names, not on each core module's deta
 - folder_watching: the watcher that keeps libraries current
 - warm_up: the heavy imports made once, right after the window opens
 - and, imported right here: the core's pure names the views use as they are (paths, citation
-  markers, Settings and its refusals)
+  markers, Settings and its refusals, and logs' ref and error_kind: log lines name no document,
+  folder or library, only a stable short hash of it, and an exception only by its kind)
 
 The names of generations, window_services and models are imported on first use: those modules load
 the engine's, the registry's and the answer pipeline's code (a tenth of a second and more), and the
@@ -22,6 +23,7 @@ import importlib
 
 from app.core.answers.citations import MARKER_RE, cited_numbers, footnotes
 from app.core.foundation import paths
+from app.core.foundation.logs import error_kind, ref
 from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
 
 from .conversations import (
@@ -49,4 +51,4 @@ def __getattr__(name: str):
 __all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "NotSaved",
            "SessionConversations", "new_conversation",
            "SettingInvalid", "SettingLocked", "Settings", "ShownMessage", "cited_numbers", "footnotes",
-           "paths", "start_folder_watcher", "warm_up", *_ON_FIRST_USE]
+           "error_kind", "paths", "ref", "start_folder_watcher", "warm_up", *_ON_FIRST_USE]

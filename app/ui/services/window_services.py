@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.core.answers import rag
+from app.core.foundation.logs import error_kind, ref
 from app.core.foundation.settings import Settings
 from app.core.models.registry import LoadPolicy, ModelInfo, Registry
 
@@ -53,7 +54,7 @@ class Services:
         try:
             history = open_history(passphrase_provider, self.settings.get("history.retention_days"))
         except Exception as exc:  # noqa: BLE001 - any failure leaves a working window with a clear notice
-            log.warning("history unavailable: %s", exc)
+            log.warning("history unavailable: %s", error_kind(exc))
             self.history_notice = f"History is not available ({exc}). Conversations are kept only for this session."
             return
         self.conversations = HistoryConversations(history)
@@ -193,14 +194,15 @@ class Services:
 
     def ensure_default_libraries(self) -> list:
         """A library for each folder of `libraries.default_folders` (IT policy) that has none yet.
-        Folders that cannot be reached now (a share that is offline) are skipped and tried next start."""
+        Folders that cannot be reached now (a share that is offline) are skipped and tried next start;
+        one that cannot become a library (a name too long) is skipped without stopping the others."""
         added = []
         for folder in self.settings.get("libraries.default_folders"):
             try:
                 if Path(folder).expanduser().is_dir():
                     added.append(self.add_library(folder))
-            except (OSError, Unavailable) as exc:
-                log.warning("default library folder %s: %s", folder, exc)
+            except (OSError, ValueError, Unavailable) as exc:
+                log.warning("default library folder %s not added: %s", ref(folder), error_kind(exc))
         return added
 
     def remove_library(self, name: str) -> None:
@@ -223,7 +225,7 @@ class Services:
             self.embedder.load()
             load_tokenizer(self.embedder.folder)  # the chunker's copy, kept for every sync
         except Exception as exc:  # noqa: BLE001 - indexing reports the same failure when it needs the model
-            log.warning("embedding model not loaded ahead: %s", exc)
+            log.warning("embedding model not loaded ahead: %s", error_kind(exc))
 
     @property
     def embedder(self):
@@ -256,6 +258,6 @@ class Services:
     def library_names(self) -> list[str]:
         try:
             return [lib.name for lib in self.library_manager().list()]
-        except Exception:  # noqa: BLE001 - a broken library list must not stop the window
-            log.exception("cannot list libraries")
+        except Exception as exc:  # noqa: BLE001 - a broken library list must not stop the window
+            log.error("cannot list libraries: %s", error_kind(exc))
             return []
