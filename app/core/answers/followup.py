@@ -1,39 +1,49 @@
-"""Turns a follow-up question ("and what about section 5?") into a standalone retrieval query.
+"""Reads a question in the light of the conversation: is it a follow-up that needs the question
+before it ("and what about version 2?"), or a new topic ("What is the governing law?")?
 
-Retrieval sees one query, not the conversation. A follow-up that leans on earlier turns (a
-pronoun, a leading "and", a bare fragment) is joined to the previous question so the search has
-its subject. Rewriting with the chat model itself is better when the model is large; this rule
-works with any model, costs nothing, and never invents words.
+Retrieval sees one query, not the conversation. Word cues alone misjudge short new questions and
+ones that use "it" or "this" without pointing back, so the cues only say whether a question *may*
+depend on the one before; the retriever then searches both readings and fuses them
+(rag.Retriever.retrieve_turn). Rewriting with the chat model is left out: a small model rewrites
+badly, and this costs one extra search and never invents words.
 """
 from __future__ import annotations
 
 import re
 
-_LEADS = re.compile(
-    r"^\s*(and what about|and how about|what about|how about|what if|same for|and|also|but|so|or|then|likewise|"
-    r"et|und|y|e)\b[\s,]*",
+# Openings that only make sense after an earlier question.
+_EXPLICIT = re.compile(
+    r"^\s*(and what about|and how about|what about|how about|what if|same for|and for|and in|and under|"
+    r"and if|and when|and by|and the|und was ist mit|et pour|et si|og hva med)\b[\s,]*",
     re.IGNORECASE,
 )
-_ANAPHORA = re.compile(
-    r"\b(it|its|it's|that|this|these|those|they|them|their|there|he|she|him|her|the same|the former|the latter|"
-    r"above|previous|said)\b",
+_LEADS = re.compile(r"^\s*(and|also|but|so|or|then|likewise|et|und|og|y|e)\b[\s,]*", re.IGNORECASE)
+_POINTERS = re.compile(
+    r"\b(it|its|it's|itself|they|them|their|theirs|he|she|him|her|that|this|these|those|there|one|ones|"
+    r"the same|the former|the latter|above|previous|aforementioned|said|version \d)\b",
     re.IGNORECASE,
 )
-SHORT_WORDS = 5
+SHORT_WORDS = 6
+
+EXPLICIT, POSSIBLE, NONE = "explicit", "possible", "none"
 
 
-def is_follow_up(question: str) -> bool:
+def dependence(question: str) -> str:
+    """EXPLICIT when the wording needs an earlier question, POSSIBLE when it might, NONE otherwise."""
     words = re.findall(r"\w+", question)
     if not words:
-        return False
-    return bool(_LEADS.match(question)) or bool(_ANAPHORA.search(question)) or len(words) <= SHORT_WORDS
+        return NONE
+    if _EXPLICIT.match(question):
+        return EXPLICIT
+    if _LEADS.match(question) or _POINTERS.search(question) or len(words) <= SHORT_WORDS:
+        return POSSIBLE
+    return NONE
 
 
-def standalone_query(question: str, previous_questions: list[str]) -> str:
-    """The query to retrieve with: the question itself, or joined to the last question it follows."""
+def joined_query(question: str, previous_questions: list[str]) -> str:
+    """The question joined to the last question it may follow, without its leading "and"."""
     question = question.strip()
-    if not previous_questions or not is_follow_up(question):
+    if not previous_questions:
         return question
-    previous = previous_questions[-1].strip()
-    remainder = _LEADS.sub("", question).strip() or question
-    return f"{previous} {remainder}"
+    remainder = _LEADS.sub("", _EXPLICIT.sub("", question)).strip() or question
+    return f"{previous_questions[-1].strip()} {remainder}"

@@ -1,6 +1,6 @@
 """Answers from the user's libraries: retrieve, assemble a grounded prompt, answer, cite.
 
-question -> standalone query (followup) -> hybrid search of each chosen library (dense + BM25
+question (alone, or joined to the one it follows: followup) -> hybrid search of each chosen library (dense + BM25
 fused by RRF inside Qdrant) -> neighbouring chunks merged -> numbered passages that fit the
 context (engine.fit) -> the model's answer -> markers that point at no passage removed, each
 source marked cited or not. With nothing relevant found, the model is not asked at all: the
@@ -18,8 +18,8 @@ from typing import Callable, Sequence
 
 from app.core.answers.citations import MarkerFilter, clean_markers, cited_numbers
 from app.core.answers.claims import Claim, check_claims, content_words
-from app.core.answers.followup import standalone_query
-from app.core.index.store import Hit, SearchFilter, VectorStore
+from app.core.answers.followup import NONE, dependence, joined_query
+from app.core.index.store import RRF_K, Hit, SearchFilter, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def merge_neighbours(hits: Sequence[tuple[str, Hit]], limit: int) -> list[Passag
 
 @dataclass
 class Retrieval:
-    query: str  # what was searched: the question, or the standalone form of a follow-up
+    query: str  # what was searched: the question, or its form joined to the question before (with it)
     passages: list[Passage]
     retrieval_ms: float
     notes: list[str] = field(default_factory=list)  # libraries that could not be searched, and why
@@ -187,6 +187,20 @@ class Retriever:
         return Retrieval(query, passages, (time.perf_counter() - started) * 1000, notes)
 
 
+    def retrieve_turn(self, libraries: Sequence, question: str, previous_questions: Sequence[str], top_k: int = 6,
+                      filter: SearchFilter | None = None) -> Retrieval:
+        """Retrieval for one turn of a conversation. A question whose wording may lean on the one
+        before is searched both alone and joined to it, and the two rankings are fused by reciprocal
+        rank: a real follow-up finds its subject through the joined search, a new topic that merely
+        looks like one keeps its own best passages (tests/eval/run_conversation_eval.py compares this
+        with choosing one reading). `query` is then the joined form."""
+        alone = self.retrieve(libraries, question, top_k, filter)
+        if not previous_questions or dependence(question) == NONE:
+            return alone
+        joined = self.retrieve(libraries, joined_query(question, list(previous_questions)), top_k, filter)
+        return Retrieval(joined.query, fuse_rankings([alone.passages, joined.passages], top_k),
+                         alone.retrieval_ms + joined.retrieval_ms, list(dict.fromkeys(alone.notes + joined.notes)))
+
     def relevant(self, hit: Hit, query_words: set[str]) -> bool:
         """Dense similarity at the model's calibrated floor, or enough of the question's own words."""
         if hit.similarity is None or hit.similarity >= self.min_similarity:
@@ -195,6 +209,19 @@ class Retriever:
             return False
         matched = len(query_words & content_words(str(hit.payload.get("text", ""))))
         return matched >= MIN_WORDS_MATCHED and matched / len(query_words) >= MIN_WORD_COVERAGE
+
+
+def fuse_rankings(rankings: Sequence[Sequence[Passage]], limit: int) -> list[Passage]:
+    """Passages of several rankings in reciprocal-rank order (the same k as the store's hybrid fusion);
+    a passage found by more than one counts once, with the sum of its scores."""
+    score: dict[tuple, float] = {}
+    kept: dict[tuple, Passage] = {}
+    for ranking in rankings:
+        for rank, p in enumerate(ranking, start=1):
+            key = (p.library, p.file, p.page, tuple(p.chunks))
+            kept.setdefault(key, p)
+            score[key] = score.get(key, 0.0) + 1.0 / (RRF_K + rank)
+    return [kept[key] for key in sorted(score, key=lambda key: -score[key])][:limit]
 
 
 def within_budget(passages: Sequence[Passage], count: Callable[[str], int], budget: int) -> list[Passage]:
@@ -289,7 +316,7 @@ def answer(engine, retriever: Retriever, conversation_id: str, history: Sequence
     started = time.perf_counter()
     cancel = cancel or Cancel()
     previous = [m["content"] for m in history if m.get("role") == "user"]
-    retrieval = retriever.retrieve(libraries, standalone_query(question, previous), top_k, filter)
+    retrieval = retriever.retrieve_turn(libraries, question, previous, top_k, filter)
     base = RagAnswer("", [], "nothing-found", retrieval.query, retrieval.retrieval_ms, notes=retrieval.notes)
     log.info("retrieval: %d passages from %d libraries in %.1f ms", len(retrieval.passages), len(libraries),
              retrieval.retrieval_ms)
