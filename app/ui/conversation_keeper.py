@@ -83,7 +83,12 @@ class ConversationKeeper(QObject):
                 conv.loaded = True
             on_loaded(conv)
 
-        self._submit("Opening the conversation", self._store_call("messages", conv), on_success=loaded)
+        def unreadable(_exc: BaseException) -> None:
+            # Its saved messages stay in the history; the conversation goes on from here meanwhile.
+            loaded([])
+
+        self._submit("Opening the conversation", self._store_call("messages", conv), on_success=loaded,
+                     on_failure=unreadable)
 
     # -- changing (memory at once, the history after) -----------------------------------------
     def create(self, title: str, libraries: list[str]) -> Conversation:

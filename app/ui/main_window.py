@@ -243,10 +243,11 @@ class MainWindow(QMainWindow):
         if self._history_error is not None and self._history_error.isVisible():
             self.statusBar().showMessage(f"{what} did not work either.", 8000)
             return
+        reading = what.startswith(("Opening", "Reading"))
         self._history_error = show_error(
             self, exc, "Conversation history",
-            f"{what} did not work. What you see stays on screen, but may be missing from the history "
-            "the next time you open Strongroom.")
+            f"{what} did not work." + ("" if reading else " What you see stays on screen, but may be missing from "
+                                       "the history the next time you open Strongroom."))
 
     def refresh_conversations(self) -> None:
         current = self.controller.conversation.id if self.controller.conversation else None

@@ -186,3 +186,32 @@ def test_claims_are_saved_with_the_sources_and_messages_without_them_still_load(
     assert not window.chat.widgets[2].check_note.isVisibleTo(window.chat.widgets[2])
     window.close()
     services.close()
+
+
+def test_a_conversation_that_cannot_be_read_says_so_and_the_window_goes_on(qtbot, monkeypatch):
+    monkeypatch.setenv("STRONGROOM_PASSPHRASE", PASSPHRASE)
+    services = Services()
+    window = _window(qtbot, services)
+    _ask(qtbot, window, "What does clause 4 say?")
+    window.new_conversation()
+    _ask(qtbot, window, "Is subletting allowed?")
+    window.close()
+    services.close()
+
+    services = Services()
+    window = _window(qtbot, services)
+    qtbot.waitUntil(lambda: len(window.chat.widgets) == 1, timeout=10000)  # the latest, read
+    older = next(c for c in window.keeper.list() if c.title == "What does clause 4 say?")
+    window.keeper.flush(10)
+    services.conversations.history.close()  # the history goes away underneath the window
+    window.sidebar.select(older.id)
+    qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()),
+                    timeout=10000)
+    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    assert box.text() == "Opening the conversation did not work.\n\nThe conversation history is closed."
+    box.close()
+    assert older.loaded and window.controller.conversation is older and window.chat.widgets == []
+    _ask(qtbot, window, "Who pays for repairs?")  # not refused as "still being opened"
+    assert [w.message.text for w in window.chat.widgets][0] == "Who pays for repairs?"
+    window.close()
+    services.close()
