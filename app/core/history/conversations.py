@@ -66,6 +66,7 @@ class StoredMessage:
     sources: list[dict] = field(default_factory=list)
     model: str | None = None
     timings: dict = field(default_factory=dict)
+    claims: list[dict] = field(default_factory=list)  # {"text", "sources", "supported", "reason"}
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -113,9 +114,15 @@ def _m002_drop_conversation_settings(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE conversations DROP COLUMN settings_enc")
 
 
+def _m003_message_claims(db: sqlite3.Connection) -> None:
+    # An answer's statements as checked against its sources (answers.claims), sealed like its text.
+    db.execute("ALTER TABLE messages ADD COLUMN claims_enc BLOB")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_drop_conversation_settings", _m002_drop_conversation_settings),
+    ("m003_message_claims", _m003_message_claims),
 ]
 
 
@@ -337,7 +344,7 @@ class History:
 
     # -- messages -----------------------------------------------------------------------------
     def add_message(self, conv_id: int, role: str, content: str, sources: list[dict] | None = None,
-                    model: str | None = None, timings: dict | None = None) -> int:
+                    model: str | None = None, timings: dict | None = None, claims: list[dict] | None = None) -> int:
         """Saves one message; it is durable on disk when this returns."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -349,9 +356,10 @@ class History:
                 "INSERT INTO messages (conversation_id, role, created, model, timings) VALUES (?, ?, ?, ?, ?)",
                 (conv_id, role, now, model, json.dumps(timings or {})),
             ).lastrowid
-            db.execute("UPDATE messages SET content_enc = ?, sources_enc = ? WHERE id = ?",
+            db.execute("UPDATE messages SET content_enc = ?, sources_enc = ?, claims_enc = ? WHERE id = ?",
                        (self._seal("messages", "content", mid, content),
-                        self._seal("messages", "sources", mid, list(sources or [])), mid))
+                        self._seal("messages", "sources", mid, list(sources or [])),
+                        self._seal("messages", "claims", mid, list(claims or [])), mid))
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, conv_id))
             return mid
         return self._write(step)
@@ -360,15 +368,16 @@ class History:
         with self._lock:
             self._open_sealer()
             rows = self._db.execute(
-                "SELECT id, role, created, content_enc, sources_enc, model, timings FROM messages "
+                "SELECT id, role, created, content_enc, sources_enc, model, timings, claims_enc FROM messages "
                 "WHERE conversation_id = ? ORDER BY id", (conv_id,)
             ).fetchall()
             return [
                 StoredMessage(mid, conv_id, role,
                         self._unseal("messages", "content", mid, content_enc, ""), created,
                         self._unseal("messages", "sources", mid, sources_enc, []), model,
-                        json.loads(timings) if timings else {})
-                for mid, role, created, content_enc, sources_enc, model, timings in rows
+                        json.loads(timings) if timings else {},
+                        self._unseal("messages", "claims", mid, claims_enc, []))
+                for mid, role, created, content_enc, sources_enc, model, timings, claims_enc in rows
             ]
 
     def delete_messages_after(self, conv_id: int, msg_id: int) -> int:

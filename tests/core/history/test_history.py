@@ -273,15 +273,24 @@ def test_a_v1_database_opens_and_loses_only_the_settings_column(strongroom_home)
         [summary] = h.list_conversations()
         assert (summary.id, summary.title, summary.libraries, summary.message_count) == (cid, f"About {PHRASE}", [LIBRARY], 1)
         [msg] = h.messages(cid)
-        assert (msg.id, msg.content, msg.sources, msg.model, msg.timings) == (
-            9, PHRASE, [{"file": "a\udcff.pdf", "page": 4}], "m", {"tokens": 3})
+        assert (msg.id, msg.content, msg.sources, msg.model, msg.timings, msg.claims) == (
+            9, PHRASE, [{"file": "a\udcff.pdf", "page": 4}], "m", {"tokens": 3}, [])
         h.add_message(cid, "user", "a new message after the upgrade")
     raw = sqlite3.connect(paths.history_db())
     assert [r[1] for r in raw.execute("PRAGMA table_info(conversations)")] == [
         "id", "created", "updated", "title_enc", "libraries_enc"]
     assert [r[0] for r in raw.execute("SELECT name FROM migrations ORDER BY rowid")] == [
-        "m001_initial", "m002_drop_conversation_settings"]
+        "m001_initial", "m002_drop_conversation_settings", "m003_message_claims"]
     raw.close()
+
+
+def test_claims_are_saved_sealed_with_their_message(hist, strongroom_home):
+    cid = hist.create_conversation("t")
+    claims = [{"text": f"The fee is {PHRASE}. ", "sources": [1], "supported": False, "reason": "no source says this"}]
+    mid = hist.add_message(cid, "assistant", f"The fee is {PHRASE}. ", claims=claims)
+    assert [m.claims for m in hist.messages(cid) if m.id == mid] == [claims]
+    hist.close()
+    assert_absent(strongroom_home, [PHRASE])
 
 
 def test_a_new_database_has_no_settings_column(hist):
