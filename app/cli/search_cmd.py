@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from app.cli import fail, print_json
+from app.core.answers.citations import excerpt
 from app.core.index.embedder import Embedder, EmbedderError
 from app.core.library.libraries import LibraryError, LibraryManager
 from app.core.index.store import StoreError, StoreInUse
 from app.core.library.sync import open_library_store
 
-EXCERPT_CHARS = 300
 
 
 def register(sub) -> None:
@@ -17,11 +17,6 @@ def register(sub) -> None:
     p.add_argument("--limit", "-n", type=int, default=5)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
 def run(args) -> int:
@@ -43,7 +38,7 @@ def run(args) -> int:
     finally:
         store.close()
     results = [{"file": h.payload.get("file"), "page": h.payload.get("page"), "heading": h.payload.get("heading"),
-                "excerpt": _excerpt(h.payload.get("text", "")), "score": round(h.score, 6)} for h in hits]
+                "excerpt": excerpt(h.payload.get("text", "")), "score": round(h.score, 6)} for h in hits]
     if args.json:
         print_json(results)
         return 0

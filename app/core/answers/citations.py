@@ -11,6 +11,16 @@ import re
 MARKER_RE = re.compile(r"\[(\s*\d{1,3}(?:\s*(?:[,;]|[-\u2013])\s*\d{1,3})*\s*)\]")
 _PART_RE = re.compile(r"(\d{1,3})\s*[-\u2013]\s*(\d{1,3})|(\d{1,3})")
 MAX_RANGE = 20  # "[1-999]" is not a citation anyone means
+EXCERPT_CHARS = 600  # the text a source carries: the sources pane, the viewer's highlight, export, search
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The text on one line, cut at a word boundary to at most `limit` characters (with "…")."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut).rstrip() + "\u2026"
 
 
 def _numbers(inner: str) -> list[int]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from app.core.answers.citations import MarkerFilter, clean_markers, cited_numbers
+from app.core.answers.citations import MarkerFilter, clean_markers, cited_numbers, excerpt
 from app.core.answers.claims import Claim, check_claims, content_words
 from app.core.answers.followup import NONE, dependence, joined_query
 from app.core.index.store import RRF_K, Hit, SearchFilter, VectorStore
@@ -29,7 +29,6 @@ MAX_MERGED = 3  # chunks in one passage at most: a long run of hits must not cro
 # words the chunk contains, and how many at least (client wording rarely matches the embedding's scale).
 MIN_WORD_COVERAGE = 0.5
 MIN_WORDS_MATCHED = 2
-EXCERPT_CHARS = 600  # what a source carries for the sources pane, the viewer's highlight and export
 
 RULES = (
     "Answer the question using only the numbered excerpts from the user's documents. "
@@ -74,11 +73,8 @@ class Passage:
         return where
 
     def source(self, n: int, cited: bool) -> dict:
-        excerpt = " ".join(self.text.split())
-        if len(excerpt) > EXCERPT_CHARS:
-            excerpt = excerpt[: EXCERPT_CHARS - 1].rstrip() + "\u2026"
         return {"n": n, "library": self.library, "file": self.file, "page": self.page, "heading": self.heading,
-                "excerpt": excerpt, "score": round(self.score, 6), "cited": cited}
+                "excerpt": excerpt(self.text), "score": round(self.score, 6), "cited": cited}
 
 
 def _payload_int(payload: dict, key: str, default: int = 0) -> int:

@@ -97,3 +97,28 @@ def test_existing_file_is_replaced_whole(conversation, tmp_path):
     export_conversation(target, "Notice period", h.messages(cid))
     assert "old export" not in target.read_text(encoding="utf-8")
     assert [p.name for p in target.parent.iterdir()] == ["notice.md"]  # no temp file left behind
+
+
+CHECKED = "Notice is ninety days [1]. The landlord pays the removal costs [2]."
+CLAIMS = [{"text": "Notice is ninety days [1]. ", "sources": [1], "supported": True, "reason": "supported by [1]"},
+          {"text": "The landlord pays the removal costs [2].", "sources": [2], "supported": False,
+           "reason": "no source says this"}]
+
+
+def test_exports_keep_the_claim_check_marks(conversation, tmp_path):
+    h, cid = conversation
+    h.add_message(cid, "user", "Who pays for moving out?")
+    h.add_message(cid, "assistant", CHECKED, sources=SOURCES, claims=CLAIMS)
+    md = export_conversation(tmp_path / "out.md", "Notice", h.messages(cid)).read_text(encoding="utf-8")
+    assert "Notice is ninety days [1]. **\u26a0 check:** The landlord pays the removal costs [2]." in md
+    assert "1 of 2 statements are not backed by the sources" in md
+    assert "- The landlord pays the removal costs [2]. (no source says this)" in md
+    assert md.count("\u26a0 check:") == 1  # the earlier answer had no claims: nothing marked
+
+    doc = Document(export_conversation(tmp_path / "out.docx", "Notice", h.messages(cid)))
+    runs = [r for p in doc.paragraphs for r in p.runs]
+    highlighted = [r.text for r in runs if r.font.highlight_color is not None]
+    assert highlighted == ["The landlord pays the removal costs [2]."]
+    texts = [p.text for p in doc.paragraphs]
+    assert "Notice is ninety days [1]. \u26a0 check: The landlord pays the removal costs [2]." in texts
+    assert any(t.startswith("1 of 2 statements") for t in texts)
