@@ -63,7 +63,7 @@ def earlier_conversation(history, conversation_id: int) -> Earlier:
 
 
 def record_history(history, args, earlier: Earlier | None, text: str, sources: list, timings: dict,
-                   model_id: str) -> int | None:
+                   model_id: str, claims: list[dict]) -> int | None:
     """Saves the question and the answer like the window does: in a new conversation, or at the end
     of the one being continued."""
     if history is None:
@@ -73,7 +73,8 @@ def record_history(history, args, earlier: Earlier | None, text: str, sources: l
     else:
         conv = history.create_conversation(title_for(args.question), libraries=list(dict.fromkeys(args.library)))
     history.add_message(conv, "user", args.question)
-    history.add_message(conv, "assistant", text, sources=sources or None, model=model_id, timings=timings)
+    history.add_message(conv, "assistant", text, sources=sources or None, model=model_id, timings=timings,
+                        claims=claims or None)
     return conv
 
 
@@ -113,7 +114,8 @@ def run(args) -> int:
         except ContextTooSmall as exc:
             return fail(str(exc))
         text, cited, finish, timings, extra = result
-        conversation_id = record_history(history, args, earlier, text, cited, timings, loaded.info.id)
+        conversation_id = record_history(history, args, earlier, text, cited, timings, loaded.info.id,
+                                         extra.get("claims", []))
         if args.json:
             print_json({"answer": text, "model": loaded.info.id, "finish_reason": finish,
                         "conversation_id": conversation_id, **extra,

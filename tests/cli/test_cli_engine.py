@@ -154,6 +154,7 @@ def test_ask_continue_adds_to_the_conversation_and_reads_a_follow_up_with_it(sma
     messages = json.loads(shown.stdout)
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
     assert messages[2]["content"] == "And how can it be ended?" and messages[3]["model"] == "smollm2-135m-instruct"
+    assert messages[1]["claims"] == claims  # saved with the answer, as the window saves them
 
     missing = run_cli("ask", "--continue", "999", "Hello?", env=WITH_PASS)
     assert missing.returncode == 1 and "no saved conversation 999" in missing.stderr
