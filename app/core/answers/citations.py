@@ -76,13 +76,33 @@ def footnotes(text: str, sources: list[dict]) -> str:
     return text.rstrip() + ("\n\n" + "\n".join(lines) if lines else "")
 
 
-_OPEN_MARKER = re.compile(r"\[[\d\s,;\-\u2013]*")  # what a marker looks like before its "]" arrives
+_RUN_CHARS = frozenset("0123456789 \t\n,;-\u2013")
+
+
+def _bracket_run_end(text: str) -> int:
+    """For text starting with "[": the length of the balanced run of markers it starts, 0 when the run
+    is still open at the end of text, -1 when it cannot be a marker (another character comes first)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif ch not in _RUN_CHARS:
+            return -1
+        if i >= MAX_MARKER_CHARS:
+            return -1
+    return 0
 MAX_MARKER_CHARS = 24
 
 
 class MarkerFilter:
-    """Cleans markers while an answer streams: a "[" is held back until its marker is complete, so
-    a number that points at no passage never reaches the screen, even for a moment."""
+    """Cleans markers while an answer streams: from a "[" on, a run of numbers, separators and
+    brackets is held back until its brackets balance, then cleaned as a whole, so a number that
+    points at no passage never reaches the screen, even for a moment, and neither does a marker that
+    only appears once an inner one is removed ("[1[9]]")."""
 
     def __init__(self, passages: int):
         self.valid = range(1, passages + 1)
@@ -98,11 +118,11 @@ class MarkerFilter:
                 break
             out.append(text[:i])
             rest = text[i:]
-            end = rest.find("]")
-            if end >= 0 and MARKER_RE.fullmatch(rest[: end + 1]):
-                out.append(clean_markers(rest[: end + 1], self.valid))
-                text = rest[end + 1:]
-            elif end < 0 and len(rest) <= MAX_MARKER_CHARS and _OPEN_MARKER.fullmatch(rest):
+            end = _bracket_run_end(rest)
+            if end > 0:
+                out.append(clean_markers(rest[:end], self.valid))
+                text = rest[end:]
+            elif end == 0 and len(rest) <= MAX_MARKER_CHARS:
                 self._held = rest  # may still become a marker
                 break
             else:
@@ -111,5 +131,10 @@ class MarkerFilter:
         return "".join(out)
 
     def flush(self) -> str:
-        held, self._held = self._held, ""
-        return held
+        """The end of the answer: a run that never closed was no marker, so its first "[" is an
+        ordinary bracket, and what follows it is cleaned like the rest."""
+        held, self._held, out = self._held, "", []
+        while held:
+            out += [held[0], self.feed(held[1:])]
+            held, self._held = self._held, ""
+        return "".join(out)
