@@ -78,7 +78,7 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
     saved = saved_messages(title)
     assert [m.role for m in saved] == ["user", "assistant"]
     assert saved[-1].content == answer.text and saved[-1].sources[0]["page"] == 3
-    assert saved[-1].sources[0]["claims"] == answer.claims  # kept with the sources, sealed like them
+    assert saved[-1].claims == answer.claims  # sealed in the history's claims column, where export reads them
     # With the model's id and the timings, retrieval included, as the CLI's `ask --library` saves them.
     assert model_id and saved[-1].model == model_id
     assert set(saved[-1].timings) == {"retrieval_ms", "prompt_tokens", "ttft_ms", "tokens", "tokens_per_s"}

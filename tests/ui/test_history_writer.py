@@ -167,10 +167,10 @@ def test_claims_are_saved_with_the_sources_and_messages_without_them_still_load(
     window.close()
 
     raw = history.messages(conv.stored_id)
-    assert raw[1].sources[0]["claims"] == CLAIMS  # sealed with the sources, in the first one
-    assert [{k: v for k, v in s.items() if k != "claims"} for s in raw[1].sources] == SOURCES
-    exported = to_markdown("Ending the lease", raw)  # readers of sources see them as before
-    assert "[1] /docs/lease.pdf, page 3" in exported and "[2] /docs/memo.txt" in exported
+    assert raw[1].claims == CLAIMS and raw[1].sources == SOURCES  # sealed in the history's claims column
+    assert raw[2].claims == []
+    exported = to_markdown("Ending the lease", raw)  # export reads them from there
+    assert "[1] /docs/lease.pdf, page 3" in exported and "the number 60 does not appear in [2]" in exported
     services.close()
 
     services = Services()

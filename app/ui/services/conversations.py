@@ -5,11 +5,9 @@ The window holds its conversations in memory (app.ui.conversation_keeper) and ha
 to its history writer, one background thread that makes them one at a time and in order: a store
 call may wait for the disk (an fsync per write) and never runs on the UI thread.
 
-Claims in the history: an answer's checked claims quote the answer, so they are sealed like its
-sources, inside the saved sources list: the first source dict carries them under "claims" (a lone
-{"claims": [...]} entry when an answer has no source). `split_claims` reads them back; a message
-saved without claims loads with none, and readers that only look at a source's n, file, page and
-excerpt (the CLI, export) see the sources as before.
+Claims in the history: an answer's checked claims quote the answer, so the history seals them like
+its text, in a column of their own (History.add_message(claims=...), StoredMessage.claims), where
+export reads them too. A message saved without claims loads with none.
 """
 from __future__ import annotations
 
@@ -17,8 +15,6 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
-
-CLAIMS_KEY = "claims"
 
 
 @dataclass
@@ -51,29 +47,6 @@ class Conversation:
     libraries: list[str] = field(default_factory=list)
     loaded: bool = True  # False for list entries whose messages are not read yet
     stored_id: int | None = None  # the history's id once saved (set by the history writer)
-
-
-def join_claims(sources: list[dict], claims: list[dict]) -> list[dict]:
-    """The sources list as saved: the claims ride in the first source (see the module docstring)."""
-    if not claims:
-        return [dict(s) for s in sources]
-    if not sources:
-        return [{CLAIMS_KEY: list(claims)}]
-    return [{**sources[0], CLAIMS_KEY: list(claims)}, *(dict(s) for s in sources[1:])]
-
-
-def split_claims(saved: list[dict]) -> tuple[list[dict], list[dict]]:
-    """(sources, claims) from a saved sources list, with or without claims."""
-    sources, claims = [], []
-    for s in saved:
-        if not isinstance(s, dict):
-            continue
-        if CLAIMS_KEY in s:
-            claims = [c for c in s[CLAIMS_KEY] if isinstance(c, dict)]
-            s = {k: v for k, v in s.items() if k != CLAIMS_KEY}
-        if "n" in s:
-            sources.append(s)
-    return sources, claims
 
 
 class ConversationStore(Protocol):
@@ -155,9 +128,8 @@ class HistoryConversations:
         for m in self.history.messages(self._id(conversation)):
             if m.role not in ("user", "assistant"):
                 continue
-            sources, claims = split_claims(list(m.sources))
-            shown.append(ShownMessage(role=m.role, text=m.content, sources=sources, id=m.id, model=m.model,
-                                      timings=dict(m.timings), claims=claims))
+            shown.append(ShownMessage(role=m.role, text=m.content, sources=list(m.sources), id=m.id, model=m.model,
+                                      timings=dict(m.timings), claims=list(m.claims)))
         return shown
 
     def get(self, stored_id: int) -> Conversation:
@@ -174,8 +146,8 @@ class HistoryConversations:
     def add_message(self, conversation: Conversation, message: ShownMessage) -> None:
         message.id = self.history.add_message(
             self._id(conversation), message.role, message.text,
-            sources=join_claims(message.sources, message.claims) or None,
-            model=message.model or None, timings=message.timings or None)
+            sources=message.sources or None, model=message.model or None, timings=message.timings or None,
+            claims=message.claims or None)
 
     def truncate(self, conversation: Conversation, kept: list[ShownMessage]) -> None:
         ids = [m.id for m in kept if m.id is not None]
