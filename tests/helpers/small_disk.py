@@ -1,7 +1,8 @@
 """A real, small filesystem that a test can fill up: a tmpfs mounted for the test, unmounted after it.
 
-Mounting needs root. Outside CI a test that needs it is skipped with the reason; in CI (CI=true, where
-the suite runs as root) it fails instead, so the disk-full paths can never go untested unnoticed.
+Mounting needs root (so does switching to an unprivileged user: `unavailable` serves both). Outside
+CI a test that needs it is skipped with the reason; in CI (CI=true, where the suite runs as root) it
+fails instead, so the disk-full paths can never go untested unnoticed.
 """
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
+    """Skips the test with `reason`; in CI, where the suite runs as root, fails it instead."""
     if os.environ.get("CI") == "true":
-        pytest.fail(f"CI runs as root and must exercise a real full disk, but: {reason}")
+        pytest.fail(f"CI runs as root and must run this test, but: {reason}")
     pytest.skip(reason)
 
 
@@ -27,12 +29,12 @@ class SmallDisk:
 
     def mount(self) -> None:
         if os.geteuid() != 0:
-            _unavailable("mounting a small tmpfs to fill up needs root")
+            unavailable("mounting a small tmpfs to fill up needs root")
         self.path.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.size},mode=0700", "tmpfs", str(self.path)],
                               capture_output=True, text=True)
         if done.returncode != 0:
-            _unavailable(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+            unavailable(f"cannot mount a tmpfs here: {done.stderr.strip()}")
 
     def unmount(self) -> None:
         if subprocess.run(["umount", str(self.path)], capture_output=True).returncode != 0:
