@@ -44,6 +44,8 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python tests/eval/run_eval.py
+	$(BIN)/python tests/eval/run_conversation_eval.py
+	$(BIN)/python tests/eval/run_claims_eval.py
 
 # --- The desktop bundle (packaging/strongroom.spec) -------------------------------------------
 # Built from its own venv so the dev .venv keeps its -march=native llama.cpp. The bundle's is
