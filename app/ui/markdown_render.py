@@ -9,7 +9,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from .services import MARKER_RE, cited_numbers
+from .services import MARKER_RE, cited_numbers, excerpt
 
 # commonmark + tables + strikethrough; raw HTML off: a model's output is text, never markup to trust.
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": False}).enable(["table", "strikethrough"])
@@ -33,7 +33,7 @@ CHECK_BACKGROUND = "rgba(240, 166, 40, 0.30)"
 CHECK_MARKER_COLOR = "#b7791f"
 CHECK_MARKER = "check"
 NOTHING_TO_CHECK = "no statement to check"
-EXCERPT_CHARS = 280
+TOOLTIP_EXCERPT_CHARS = 280  # a tooltip's share of a source's excerpt
 
 # Claim starts are marked in the Markdown with characters of a private-use plane (one per claim, so a
 # start Markdown would not allow is simply left out); they never reach the HTML.
@@ -121,8 +121,7 @@ def source_label(source: dict) -> str:
 
 
 def _excerpt(source: dict) -> str:
-    text = " ".join(str(source.get("excerpt", "")).split())
-    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "\u2026"
+    return excerpt(str(source.get("excerpt", "")), TOOLTIP_EXCERPT_CHARS)
 
 
 def claim_tooltip(claim: dict, sources: list[dict]) -> str:

@@ -21,7 +21,7 @@ single-instance check and the theme use `paths` before the window needs any of t
 """
 import importlib
 
-from app.core.answers.citations import MARKER_RE, cited_numbers, footnotes
+from app.core.answers.citations import MARKER_RE, cited_numbers, excerpt, footnotes
 from app.core.foundation import paths
 from app.core.foundation.logs import error_kind, ref
 from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
@@ -50,5 +50,5 @@ def __getattr__(name: str):
 
 __all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "NotSaved",
            "SessionConversations", "new_conversation",
-           "SettingInvalid", "SettingLocked", "Settings", "ShownMessage", "cited_numbers", "footnotes",
+           "SettingInvalid", "SettingLocked", "Settings", "ShownMessage", "cited_numbers", "excerpt", "footnotes",
            "error_kind", "paths", "ref", "start_folder_watcher", "warm_up", *_ON_FIRST_USE]
