@@ -281,11 +281,11 @@ class Registry:
         if not info.sha256:
             info.status = UNVERIFIED
             info.reason = "not verified yet" if entry and any(entry.sha256) else (
-                "side-loaded: not in the catalog" if entry is None else "the catalog has no published sha256 for it")
+                "side-loaded: not in the catalog" if entry is None else "no published checksum: it cannot be verified")
             return
         if entry is None or not any(entry.sha256):
             info.status = UNVERIFIED
-            info.reason = "side-loaded: not in the catalog" if entry is None else "the catalog has no published sha256 for it"
+            info.reason = "side-loaded: not in the catalog" if entry is None else "no published checksum: it cannot be verified"
             return
         expected = list(entry.sha256)
         if len(expected) == len(info.sha256) and all(e.lower() == h for e, h in zip(expected, info.sha256) if e):

@@ -90,3 +90,14 @@ def test_hostile_cache_file_is_ignored(strongroom_home):
 
     (paths.cache_dir() / "models.json").write_text("[not json")
     assert "smollm2-135m-instruct" in by_id(Registry().scan())
+
+
+def test_a_catalog_file_without_published_checksum_says_so(models_dir, demo_gguf):
+    from app.core.models.catalog import parse_catalog
+
+    catalog = parse_catalog('[[chat]]\nid = "firm-model"\nname = "Firm model"\nfamily = "mistral"\n'
+                            'files = ["firm-model.gguf"]\nsha256 = [""]\n')
+    copy_model(demo_gguf, models_dir / "firm-model.gguf")
+    registry = Registry(catalog=catalog)
+    info = registry.verify(registry.find("firm-model"))
+    assert info.status == "unverified" and info.reason == "no published checksum: it cannot be verified"
