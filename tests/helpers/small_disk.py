@@ -66,8 +66,9 @@ class SmallDisk:
 
 @pytest.fixture
 def small_disk(tmp_path, monkeypatch):
-    """STRONGROOM_HOME on a 96 MB tmpfs (opening a shard allocates some 53 MB of memory-mapped files)."""
-    disk = SmallDisk(tmp_path / "small-disk", "96m")
+    """STRONGROOM_HOME on a 192 MB tmpfs: opening a shard allocates some 53 MB of memory-mapped files,
+    and the sync keeps disk_errors.MIN_FREE_BYTES free besides."""
+    disk = SmallDisk(tmp_path / "small-disk", "192m")
     disk.mount()
     monkeypatch.setenv("STRONGROOM_HOME", str(disk.path / "home"))
     try:

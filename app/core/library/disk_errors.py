@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import errno
+import os
+from pathlib import Path
 
 from app.core.index.store import StoreError
+
+# Free space below which no shard is opened or written. Qdrant Edge memory-maps its files and fills
+# them in as it loads and writes: on a disk without that room the process dies of SIGBUS instead of
+# getting an error, so the sync stops with a plain message first.
+MIN_FREE_BYTES = 64 * 1024 * 1024
 
 
 class DiskFull(StoreError):
@@ -15,13 +22,31 @@ class DiskFull(StoreError):
                          "this point is kept and searchable; free some space and index again to finish.")
 
 
-def is_disk_full(exc: BaseException) -> bool:
+def free_bytes(folder: Path) -> int:
+    """Free space for this user on the filesystem holding `folder` (its nearest existing parent)."""
+    folder = Path(folder)
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    st = os.statvfs(folder)
+    return st.f_bavail * st.f_frsize
+
+
+def ensure_room(folder: Path, library: str) -> None:
+    """DiskFull unless the disk holding `folder` has room to open and write a shard safely."""
+    if free_bytes(folder) < MIN_FREE_BYTES:
+        raise DiskFull(library)
+
+
+def is_disk_full(exc: BaseException, folder: Path | None = None) -> bool:
     # Qdrant Edge reports I/O errors as its own exception type with the OS message; SQLite as
-    # "database or disk is full"; plain file writes as OSError(ENOSPC).
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    # "database or disk is full"; plain file writes as OSError(ENOSPC). SQLite's shared-memory file
+    # that cannot grow is a bare "disk I/O error": a full disk when the disk is indeed (nearly) full.
+    if isinstance(exc, DiskFull) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
         return True
     text = str(exc).lower()
-    return "no space left" in text or "disk is full" in text or "os error 28" in text
+    if "no space left" in text or "disk is full" in text or "os error 28" in text:
+        return True
+    return "disk i/o error" in text and folder is not None and free_bytes(folder) < MIN_FREE_BYTES
 
 
 def read_error_reason(exc: OSError) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from app.core.index.embedder import Embedder
 from app.core.index.store import ChunkPoint, VectorStore
 from app.core.library.content_ids import chunk_id, file_hash
-from app.core.library.disk_errors import read_error_reason
+from app.core.library.disk_errors import ensure_room, read_error_reason
 from app.core.library.jobs import Action, FileJob, chunk_payload, moved_payload
 from app.core.library.libraries import Library
 from app.core.library.sync_progress import ProgressEmitter, SyncReport
@@ -223,7 +223,9 @@ class IndexPipeline:
     # -- writing ---------------------------------------------------------------------------------
 
     def _begin(self, job: FileJob) -> None:
-        """Marks the file in progress (committed) and clears its old points."""
+        """Marks the file in progress (committed) and clears its old points; DiskFull first when the
+        disk has no room left to write the shard safely."""
+        ensure_room(self.lib.shard_dir, self.lib.name)
         self.state.mark_in_progress(job.path, job.size, job.mtime_ns, job.content_hash, len(job.chunks),
                                     job.document_kind, job.needs_ocr)
         self.state.commit()

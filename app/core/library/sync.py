@@ -26,7 +26,7 @@ import time
 from app.core.index.edge_store import EdgeStore, remove_shard
 from app.core.index.embedder import Embedder
 from app.core.index.store import VectorStore
-from app.core.library.disk_errors import DiskFull, is_disk_full
+from app.core.library.disk_errors import DiskFull, ensure_room, is_disk_full
 from app.core.library.libraries import Library, LibraryManager
 from app.core.library.pipeline import IndexPipeline
 from app.core.library.scanner import scan
@@ -40,6 +40,8 @@ OPTIMIZE_AFTER = 2000  # chunks added in one run before the HNSW build is worth 
 
 
 def open_library_store(lib: Library, dimensions: int) -> EdgeStore:
+    """The library's shard, opened; DiskFull (plain words) when its disk has no room to load it."""
+    ensure_room(lib.shard_dir, lib.name)
     return EdgeStore(lib.shard_dir, dimensions, name=lib.name)
 
 
@@ -131,10 +133,11 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         lib.state_db.unlink(missing_ok=True)
         rebuilt = True
     own_store = store is None
-    if own_store:
-        store = open_library_store(lib, embedder.dimensions)
-    state = SyncState(lib.state_db)
+    state = None
     try:
+        if own_store:
+            store = open_library_store(lib, embedder.dimensions)
+        state = SyncState(lib.state_db)
         if lib.embedding_model != embedder.id:
             lib.embedding_model = embedder.id
             (manager or LibraryManager(lib.root.parent)).save(lib)
@@ -165,13 +168,17 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         emitter.progress.phase = "cancelled" if cancel.is_set() else "done"
         emitter.emit(force=True)
         return report
+    except DiskFull:
+        log.error("library %s: disk full while indexing", lib.id)
+        raise
     except Exception as exc:
-        if is_disk_full(exc):
+        if is_disk_full(exc, lib.shard_dir):
             log.error("library %s: disk full while indexing", lib.id)
             raise DiskFull(lib.name) from exc
         raise
     finally:
-        for close in ([state.close, store.close] if own_store else [state.close]):
+        opened = [state, store if own_store else None]
+        for close in [part.close for part in opened if part is not None]:
             try:
                 close()
             except Exception as exc:  # noqa: BLE001 - a failing close (disk full) must not hide the first error

@@ -16,6 +16,8 @@ from app.core.library.libraries import Library
 from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
+# watchdog logs every event with its full path at DEBUG: names never reach the logs.
+logging.getLogger("watchdog").setLevel(logging.INFO)
 
 IGNORED_PREFIXES = (".", "~$", ".~lock.")
 
