@@ -39,7 +39,7 @@ def main(folder: str) -> int:
 
     lib = services.add_library(folder)
     report = services.sync_library(lib)
-    info = services.default_model(services.scan_models())
+    info = services.default_model(services.scan_models()).info
     services.load_model(info).result()
     retriever = rag.Retriever(services.embedder, services.shards().borrow)
     started = time.perf_counter()
