@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_ingest.py
 	$(BIN)/python tests/bench/bench_history.py
 	$(BIN)/python tests/bench/bench_rag.py
+	$(BIN)/python tests/bench/bench_answer_checks.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_ui_stall.py
 
 eval: $(STAMP)
