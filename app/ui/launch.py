@@ -17,14 +17,12 @@ def display_available() -> bool:
     return True  # Windows and macOS always have a window system
 
 
-def ask_passphrase(new: bool) -> str | None:
-    """The history passphrase, asked in a dialog (only on computers without a keychain)."""
-    from PySide6.QtWidgets import QInputDialog, QLineEdit
+def ask_passphrase(new: bool, problem: str = "", parent=None) -> str | None:
+    """The history passphrase, asked in a dialog over the window (only on computers without a keychain):
+    twice when it is chosen; again, saying so, when it was not right; None to continue without history."""
+    from .passphrase_dialog import ask_passphrase as ask
 
-    label = ("Choose a passphrase to protect your conversation history (at least 8 characters):"
-             if new else "Enter the passphrase of your conversation history:")
-    text, ok = QInputDialog.getText(None, "Strongroom history", label, QLineEdit.EchoMode.Password)
-    return text if ok and text else None
+    return ask(new, problem, parent)
 
 
 def _excepthook(exc_type, exc, tb) -> None:

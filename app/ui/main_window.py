@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     def __init__(self, services: Services | None = None, warm_up: bool = True, auto_load: bool = True,
                  open_history: bool = False, passphrase=None) -> None:
-        """open_history: the window opens the history itself, off the UI thread (passphrase(new) asks
-        for its passphrase when there is no keychain); else it uses services' as they are."""
+        """open_history: the window opens the history itself, off the UI thread (passphrase(new, problem,
+        parent) asks for its passphrase over this window when there is no keychain; None: continue without
+        history); else it uses services' as they are."""
         super().__init__()
         # Worker threads start below: from here on, cycles holding Qt objects are collected on this thread.
         ui_thread_gc.install(QApplication.instance())
@@ -105,7 +106,8 @@ class MainWindow(QMainWindow):
 
         self._libraries_changed(self.services.library_names())
         self.refresh_conversations()
-        self.keeper.start(open_history, passphrase)  # `listed` opens the latest conversation
+        self._passphrase = passphrase
+        self.keeper.start(open_history, self._ask_passphrase if passphrase else None)  # `listed` opens the latest
         if is_first_run():
             self.pages.setCurrentWidget(self.welcome)
         self.models_view.refresh()
@@ -113,6 +115,14 @@ class MainWindow(QMainWindow):
         if warm_up:
             tasks.run_in_background(import_heavy_libraries, on_success=lambda _r: self._catch_up_libraries(),
                                     on_failure=self._warm_up_failed)
+
+    def _ask_passphrase(self, new: bool, problem: str = "") -> str | None:
+        """On the UI thread: the dialog comes over this window, painted first, not over an empty screen."""
+        if not self.isVisible():
+            self.show()
+        self.raise_()
+        QApplication.processEvents()  # the window's first paint, before the dialog's event loop
+        return self._passphrase(new, problem, self)
 
     def _warm_up_failed(self, exc: BaseException) -> None:
         log.warning("warm-up: %s", error_kind(exc))
@@ -228,7 +238,9 @@ class MainWindow(QMainWindow):
     def _conversations_listed(self) -> None:
         """The history is open and listed: show the latest conversation, unless the user began one.
         The page shown stays (the welcome page on a first run)."""
-        if self.services.history_notice:
+        if self.services.history_failed:  # never only in the status bar: said where it is seen
+            error_dialog(self, "Conversation history", self.services.history_notice).open()
+        elif self.services.history_notice:
             self.statusBar().showMessage(self.services.history_notice, 15000)
         if self.controller.conversation is None:
             first = self.keeper.list()

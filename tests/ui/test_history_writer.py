@@ -128,7 +128,7 @@ def test_the_passphrase_is_asked_on_the_ui_thread_while_the_key_is_derived_on_th
 
     asked = []
 
-    def passphrase(new: bool) -> str:  # what launch.ask_passphrase's dialog returns
+    def passphrase(new: bool, problem: str = "", parent=None) -> str:  # what launch.ask_passphrase's dialog returns
         asked.append((new, QThread.currentThread() is QApplication.instance().thread()))
         return PASSPHRASE
 

@@ -24,6 +24,12 @@ from .models import ModelEntry
 log = logging.getLogger(__name__)
 
 
+def _sentence(text: str) -> str:
+    """text as one sentence: capitalised, ending with exactly one full stop."""
+    text = text.strip().rstrip(".")
+    return (text[:1].upper() + text[1:] + ".") if text else "No reason was given."
+
+
 class Unavailable(RuntimeError):
     """A core service cannot be used; the message says what the user can do."""
 
@@ -37,28 +43,81 @@ class Services:
         self._registry_lock = threading.Lock()
         self.conversations: ConversationStore = SessionConversations()
         self.history_notice = ""
+        self.history_failed = False  # opening the history failed (not the user's choice)
+        self.history_declined = False  # the user chose to continue without history
+        self.history_key_method: str | None = None  # "passphrase" or "keychain" once the history is open
         self._engine = None
         self._library_manager = None
         self._embedder = None
         self._shards = None
 
     # history ------------------------------------------------------------------------
-    def open_history(self, passphrase_provider: Callable[[bool], str | None] | None = None) -> None:
+    def open_history(self, passphrase_provider: Callable[[bool, str], str | None] | None = None) -> None:
         """Switches to the encrypted history; on failure keeps session-only conversations and says why.
-        Blocking (the key derivation, the database's check): the window calls it on its history writer."""
+        Blocking (the key derivation, the database's check): the window calls it on its history writer.
+
+        passphrase_provider(new, problem) asks the user (only where no keychain holds the key); `problem`
+        says why it asks again ("That passphrase is not right."). It returns None when the user chooses
+        to continue without history: then `history_declined` is True. Any other failure sets
+        `history_failed`, and `history_notice` says it in one sentence."""
+        self.history_failed = self.history_declined = False
         if not self.settings.get("history.enabled"):
             self.history_notice = "History is switched off: conversations are kept only until you close Strongroom."
             return
         from app.core.history.conversations import open_history
+        from app.core.privacy.keystore import PassphraseNeeded, WrongPassphrase
 
-        try:
-            history = open_history(passphrase_provider, self.settings.get("history.retention_days"))
-        except Exception as exc:  # noqa: BLE001 - any failure leaves a working window with a clear notice
-            log.warning("history unavailable: %s", error_kind(exc))
-            self.history_notice = f"History is not available ({exc}). Conversations are kept only for this session."
+        problem = ""
+        while True:
+            asked = []
+
+            def ask(new: bool) -> str | None:
+                value = passphrase_provider(new, problem) if passphrase_provider is not None else None
+                asked.append(value)
+                return value
+
+            try:
+                history = open_history(ask, self.settings.get("history.retention_days"))
+                break
+            except (WrongPassphrase, PassphraseNeeded) as exc:
+                if asked and asked[-1] is None:  # the user chose "Continue without history"
+                    self.history_declined = True
+                    self.history_notice = ("You chose to continue without history: conversations are kept "
+                                           "only until you close Strongroom.")
+                    return
+                if asked:  # the user typed one: ask again and say why
+                    problem = ("That passphrase is not right. Try again, or continue without history."
+                               if isinstance(exc, WrongPassphrase) else _sentence(str(exc)))
+                    continue
+                failure = exc
+            except Exception as exc:  # noqa: BLE001 - any failure leaves a working window with a clear notice
+                failure = exc
+            log.warning("history unavailable: %s", error_kind(failure))
+            self.history_failed = True
+            self.history_notice = (f"History is not available: {_sentence(str(failure))} "
+                                   "Conversations are kept only for this session.")
             return
         self.conversations = HistoryConversations(history)
+        self.history_key_method = history.keystore.method  # read here, on the writer: it asks the keyring
         self.history_notice = "; ".join(getattr(history, "warnings", []))
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wraps the history key under a new passphrase (History.change_passphrase; blocking: the
+        window calls it on its history writer). Raises with a plain message when `old` is wrong, `new`
+        too short, or the key is in the OS keychain."""
+        if not isinstance(self.conversations, HistoryConversations):
+            raise Unavailable("The history is not open, so it has no passphrase to change.")
+        from app.core.privacy.keystore import WrongPassphrase
+
+        try:
+            self.conversations.history.change_passphrase(old, new)
+        except WrongPassphrase:
+            raise Unavailable("The current passphrase is not right; nothing was changed.") from None
+
+    def delete_all_history(self) -> None:
+        """Deletes every saved conversation and scrubs the database files (blocking: on the history writer)."""
+        if isinstance(self.conversations, HistoryConversations):
+            self.conversations.history.delete_all()
 
     def close(self) -> None:
         if isinstance(self.conversations, HistoryConversations):
