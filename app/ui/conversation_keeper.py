@@ -126,6 +126,23 @@ class ConversationKeeper(QObject):
         self.items.pop(conv.id, None)
         self._submit("Deleting the conversation", self._store_call("delete", conv))
 
+    def run(self, what: str, fn: Callable[[], object], on_success=None, on_failure=None) -> None:
+        """Any other history call (changing the passphrase, deleting everything), on the writer, in order;
+        the caller says what a failure means (on_failure), not `failed`."""
+        if self.closed:
+            return
+
+        def failed(exc: BaseException) -> None:
+            log.warning("history: %s failed: %s", what.lower(), error_kind(exc))
+            if on_failure is not None:
+                on_failure(exc)
+
+        self.writer.submit(fn, on_success=on_success, on_failure=failed)
+
+    def clear(self) -> None:
+        """Every conversation is gone from memory; the caller deletes them from the history."""
+        self.items.clear()
+
     # -- the writer ---------------------------------------------------------------------------
     def _store_call(self, name: str, *args) -> Callable[[], object]:
         # The store is looked up when the call runs: opening the history (queued before) may change it.

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
 
-from . import tasks, ui_thread_gc
+from . import history_actions, tasks, ui_thread_gc
 from .chat_controller import ChatController
 from .chat_view import ChatView
 from .conversation_keeper import ConversationKeeper
@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         conv.addSeparator()
         self._action(conv, "Re&name\u2026", lambda: self._with_current(self.rename_conversation), "F2")
         self._action(conv, "&Delete", lambda: self._with_current(self.delete_conversation), "Ctrl+Shift+Delete")
+        self._action(conv, "Delete &all history\u2026", lambda: history_actions.delete_all_history(self))
 
         view = bar.addMenu("&View")
         self._action(view, "&Conversation", self.show_chat, "Ctrl+1")
@@ -198,6 +199,8 @@ class MainWindow(QMainWindow):
 
         helpm = bar.addMenu("&Help")
         self._action(helpm, "&Welcome", self.show_welcome)
+        self._action(helpm, "&Guide", lambda: self.open_help("guide"), QKeySequence.StandardKey.HelpContents)
+        self._action(helpm, "&About Strongroom", lambda: self.open_help("about")).setMenuRole(QAction.MenuRole.AboutRole)
 
     # -- pages --------------------------------------------------------------------------------
     def show_chat(self) -> None:
@@ -404,11 +407,22 @@ class MainWindow(QMainWindow):
 
     # -- settings ------------------------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:
-        ids = list(dict.fromkeys(m.id for m in self.models))
-        dialog = SettingsDialog(self.services.settings, ids, self)
+        models = list(dict.fromkeys((m.id, m.name) for m in self.models))
+        persistent = self.services.conversations.persistent
+        dialog = SettingsDialog(self.services.settings, models, self,
+                                passphrase_method=self.services.history_key_method if persistent else None)
         dialog.applied.connect(self._settings_applied)
+        dialog.change_passphrase_requested.connect(lambda: history_actions.change_passphrase(self, dialog))
+        dialog.delete_history_requested.connect(lambda: history_actions.delete_all_history(self))
         dialog.open()
         return dialog
+
+    def open_help(self, page: str = "about"):
+        from .help_dialogs import HelpDialog
+
+        self.help_dialog = HelpDialog(self, page)
+        self.help_dialog.open()
+        return self.help_dialog
 
     def _settings_applied(self, keys: list[str]) -> None:
         if any(k.startswith("model.") for k in keys):

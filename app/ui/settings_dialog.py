@@ -3,45 +3,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-    QPlainTextEdit, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+    QPlainTextEdit, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from . import theme
 from .errors import error_dialog
 from .services import SettingInvalid, SettingLocked, Settings
 
-# (key, label, kind, extra) per tab; kinds: int(min, max, special), float(min, max, step), bool, text, choice
-PAGES: list[tuple[str, list[tuple[str, str, str, Any]]]] = [
-    ("Model", [
-        ("model.default_model", "Model", "model", None),
-        ("model.n_ctx", "Context size (tokens)", "int", (512, 131072, None)),
-        ("model.n_threads", "Threads", "int", (0, 256, "Automatic")),
-        ("model.gpu_offload", "Use the graphics card when available", "bool", None),
-        ("sampling.temperature", "Temperature", "float", (0.0, 2.0, 0.05)),
-        ("sampling.top_p", "Top-p", "float", (0.0, 1.0, 0.05)),
-        ("sampling.top_k", "Top-k", "int", (0, 500, None)),
-        ("sampling.min_p", "Min-p", "float", (0.0, 1.0, 0.01)),
-        ("sampling.repeat_penalty", "Repeat penalty", "float", (0.5, 2.0, 0.05)),
-        ("sampling.max_tokens", "Longest answer (tokens)", "int", (16, 32768, None)),
-        ("sampling.seed", "Seed", "int", (-1, 2**31 - 1, "Random")),
-    ]),
-    ("Answers", [
-        ("retrieval.top_k", "Passages per answer", "int", (1, 50, None)),
-        ("retrieval.passage_tokens", "Passage text per answer (tokens)", "int", (100, 32000, None)),
-        ("chat.system_prompt", "Instructions for the model", "text", None),
-    ]),
-    ("Appearance", [
-        ("ui.theme", "Theme", "choice", [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]),
-        ("ui.font_size", "Text size (points)", "int", (0, 32, "System size")),
+# (key, label, kind, extra, help) per tab, the tab people need first first; kinds: int(min, max, special),
+# float(min, max, step), bool, text, choice, model. Each technical setting says in one sentence what it does.
+PAGES: list[tuple[str, list[tuple[str, str, str, Any, str]]]] = [
+    ("General", [
+        ("model.default_model", "Model", "model", None, "The language model that writes the answers."),
+        ("ui.theme", "Theme", "choice", [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")], ""),
+        ("ui.font_size", "Text size (points)", "int", (0, 32, "System size"), ""),
     ]),
     ("History", [
-        ("history.enabled", "Keep conversation history (encrypted)", "bool", None),
-        ("history.retention_days", "Delete conversations older than (days)", "int", (0, 3650, "Keep until deleted")),
+        ("history.enabled", "Keep conversation history (encrypted)", "bool", None,
+         "Conversations are saved encrypted on this computer; when off, they are gone when you close Strongroom."),
+        ("history.retention_days", "Delete conversations older than (days)", "int", (0, 3650, "Keep until deleted"),
+         "Older conversations are deleted each time Strongroom starts."),
+    ]),
+    ("Answers", [
+        ("retrieval.top_k", "Passages per answer", "int", (1, 50, None),
+         "How many passages from your documents are searched for each question."),
+        ("retrieval.passage_tokens", "Passage text per answer (tokens)", "int", (100, 32000, None),
+         "How much document text the model reads per answer; more is slower to start."),
+        ("chat.system_prompt", "Instructions for the model", "text", None,
+         "What the model is told before every conversation."),
+    ]),
+    ("Model (advanced)", [
+        ("model.n_ctx", "Context size (tokens)", "int", (512, 131072, None),
+         "How much text the model can keep in mind at once; larger needs more memory."),
+        ("model.n_threads", "Threads", "int", (0, 256, "Automatic"),
+         "How many processor cores the model uses; Automatic uses one per core."),
+        ("model.gpu_offload", "Use the graphics card when available", "bool", None,
+         "Runs the model on the graphics card where one is supported, which is faster."),
+        ("sampling.temperature", "Temperature", "float", (0.0, 2.0, 0.05),
+         "Lower gives steadier, more literal answers; higher gives more varied wording."),
+        ("sampling.top_p", "Top-p", "float", (0.0, 1.0, 0.05),
+         "The model picks each word only among the likeliest ones that together make up this share."),
+        ("sampling.top_k", "Top-k", "int", (0, 500, None),
+         "The model picks each word only among this many likeliest ones (0: no limit)."),
+        ("sampling.min_p", "Min-p", "float", (0.0, 1.0, 0.01),
+         "Words much less likely than the likeliest one, by this factor, are never picked."),
+        ("sampling.repeat_penalty", "Repeat penalty", "float", (0.5, 2.0, 0.05),
+         "Above 1 discourages the model from repeating itself."),
+        ("sampling.max_tokens", "Longest answer (tokens)", "int", (16, 32768, None),
+         "An answer stops after this many tokens (about three quarters of a word each)."),
+        ("sampling.seed", "Seed", "int", (-1, 2**31 - 1, "Random"),
+         "A fixed number makes the same question give the same answer; Random varies it."),
     ]),
 ]
+
+PASSPHRASE_KEYCHAIN = ("The history key is kept in this computer's keychain, so there is no passphrase to change.")
+PASSPHRASE_CLOSED = "The history is not open in this window, so its passphrase cannot be changed now."
 
 
 def lock_text(reason: str) -> str:
@@ -52,8 +71,13 @@ class SettingsDialog(QDialog):
     """Edits a copy of the values; OK writes them through Settings.set and saves."""
 
     applied = Signal(list)  # keys that changed
+    change_passphrase_requested = Signal()
+    delete_history_requested = Signal()
 
-    def __init__(self, settings: Settings, model_ids: list[str] | None = None, parent: QWidget | None = None):
+    def __init__(self, settings: Settings, models: list | None = None, parent: QWidget | None = None,
+                 passphrase_method: str | None = None):
+        """models: (id, name) pairs (or bare ids) of the models found; passphrase_method: how the open
+        history keeps its key ("passphrase", "keychain"), None when no history is open."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
@@ -61,7 +85,8 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.editors: dict[str, QWidget] = {}
         self.lock_labels: dict[str, QLabel] = {}
-        self._model_ids = model_ids or []
+        self.hints: dict[str, QLabel] = {}
+        self._models = [(m, m) if isinstance(m, str) else tuple(m) for m in (models or [])]
         self._start_theme = (settings.get("ui.theme"), settings.get("ui.font_size"))
 
         layout = QVBoxLayout(self)
@@ -79,12 +104,17 @@ class SettingsDialog(QDialog):
             form.setContentsMargins(14, 14, 14, 14)
             form.setVerticalSpacing(10)
             form.setHorizontalSpacing(14)
-            for key, label, kind, extra in fields:
+            for key, label, kind, extra, hint in fields:
                 editor = self._editor(key, kind, extra)
                 editor.setAccessibleName(label)
+                if hint:
+                    editor.setAccessibleDescription(hint)
                 self.editors[key] = editor
-                form.addRow(self._row_label(key, label), self._row_field(key, editor))
+                form.addRow(self._row_label(key, label), self._row_field(key, editor, hint))
+            if title == "History":
+                form.addRow(self._history_actions(passphrase_method))
             self.tabs.addTab(page, title)
+        self.tabs.setCurrentIndex(0)  # General: what people look for first
         layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -94,6 +124,33 @@ class SettingsDialog(QDialog):
         theme_box: QComboBox = self.editors["ui.theme"]  # type: ignore[assignment]
         theme_box.currentIndexChanged.connect(self._preview_theme)
         self.editors["ui.font_size"].valueChanged.connect(self._preview_theme)  # type: ignore[attr-defined]
+
+    def _history_actions(self, method: str | None) -> QWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 8, 0, 0)
+        row = QHBoxLayout()
+        self.passphrase_button = QPushButton("Change passphrase\u2026")
+        self.passphrase_button.clicked.connect(self.change_passphrase_requested)
+        self.delete_history_button = QPushButton("Delete all history\u2026")
+        self.delete_history_button.clicked.connect(self.delete_history_requested)
+        row.addWidget(self.passphrase_button)
+        row.addWidget(self.delete_history_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        self.passphrase_note = QLabel("")
+        self.passphrase_note.setObjectName("hint")
+        self.passphrase_note.setWordWrap(True)
+        if method == "passphrase":
+            self.passphrase_note.setText("Your history is encrypted with a passphrase you chose; it cannot be "
+                                         "recovered if forgotten.")
+        else:
+            self.passphrase_button.setEnabled(False)
+            self.passphrase_note.setText(PASSPHRASE_KEYCHAIN if method == "keychain" else PASSPHRASE_CLOSED)
+        self.passphrase_button.setToolTip(self.passphrase_note.text())
+        self.passphrase_button.setAccessibleDescription(self.passphrase_note.text())
+        column.addWidget(self.passphrase_note)
+        return box
 
     # -- building -----------------------------------------------------------------------
     def _editor(self, key: str, kind: str, extra: Any) -> QWidget:
@@ -125,11 +182,14 @@ class SettingsDialog(QDialog):
             for text, data in extra:
                 w.addItem(text, data)
             w.setCurrentIndex(max(0, w.findData(value)))
-        else:  # model: the models found, plus the configured one even if absent
+        else:  # model: the models found by name, plus the configured one even if absent
             w = QComboBox()
             w.setEditable(False)
-            for model_id in dict.fromkeys([value, *self._model_ids]):
-                w.addItem(model_id, model_id)
+            names = dict(self._models)
+            for model_id in dict.fromkeys([value, *names]):
+                w.addItem(names.get(model_id, model_id), model_id)
+                if names.get(model_id, model_id) != model_id:
+                    w.setItemData(w.count() - 1, model_id, Qt.ItemDataRole.ToolTipRole)
             w.setCurrentIndex(max(0, w.findData(value)))
         if self.settings.is_locked(key):
             w.setEnabled(False)
@@ -144,7 +204,19 @@ class SettingsDialog(QDialog):
             text.setToolTip(lock_text(self.settings.locked[key]))
         return text
 
-    def _row_field(self, key: str, editor: QWidget) -> QWidget:
+    def _row_field(self, key: str, editor: QWidget, hint: str = "") -> QWidget:
+        if hint:
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(self._row_field(key, editor))
+            label = QLabel(hint)
+            label.setObjectName("hint")
+            label.setWordWrap(True)
+            self.hints[key] = label
+            column.addWidget(label)
+            return box
         if not self.settings.is_locked(key):
             return editor
         box = QWidget()
