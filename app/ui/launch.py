@@ -46,6 +46,14 @@ def launch(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from . import xcb_check
+
+    missing = xcb_check.check()  # Qt's own message would blame the wrong package
+    if missing:
+        text = xcb_check.message(missing)
+        print(f"strongroom: {text}", file=sys.stderr)
+        xcb_check.show_dialog(text)
+        return 2
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
