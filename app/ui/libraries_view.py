@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from . import tasks
 from .errors import show_error
+from .library_files import LibraryFiles
 from .services import Services, error_kind, start_folder_watcher
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ class LibraryCard(QFrame):
         self.pause = self._button("Pause", f"Pause indexing {lib.name}", lambda: view.pause(lib.name))
         self.cancel = self._button("Cancel", f"Cancel indexing {lib.name}", lambda: view.cancel(lib.name))
         self.remove = self._button("Remove", f"Remove the library {lib.name}", lambda: view.confirm_remove(lib.name))
-        for b in (self.reindex, self.pause, self.cancel, self.remove):
+        self.files_button = self._button("Files", f"Show the files of {lib.name}", self.toggle_files)
+        self.files_button.setCheckable(True)
+        for b in (self.files_button, self.reindex, self.pause, self.cancel, self.remove):
             head.addWidget(b)
         layout.addLayout(head)
         folders = QLabel(html.escape(", ".join(lib.folders) or "no folder"))
@@ -76,7 +79,15 @@ class LibraryCard(QFrame):
         self.bar.setAccessibleName(f"Indexing progress of {lib.name}")
         self.bar.hide()
         layout.addWidget(self.bar)
+        self.files = LibraryFiles(view.services, lib)
+        self.files.hide()
+        layout.addWidget(self.files)
         self.set_running(False)
+
+    def toggle_files(self, shown: bool) -> None:
+        self.files.setVisible(shown)
+        if shown:
+            self.files.load()
 
     def _button(self, text: str, accessible: str, slot) -> QPushButton:
         b = QPushButton(text)
@@ -254,6 +265,8 @@ class LibrariesView(QWidget):
             return ""
         if not s.files and not s.last_sync:
             return "Not indexed yet"
+        if not s.files and not s.failures:
+            return f"No supported documents in this folder. Strongroom reads {self.services.supported_types()}."
         words = f"{s.files} files \u00b7 {s.chunks} passages"
         if s.failures:
             words += f" \u00b7 {s.failures} could not be read"
@@ -262,9 +275,12 @@ class LibrariesView(QWidget):
     # -- adding ----------------------------------------------------------------------
     def add_folder(self, folder: Path | str | None = None):
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Add a folder of documents", str(Path.home()))
+            last = Path(self.services.settings.get("ui.last_folder") or Path.home())
+            start = last if last.is_dir() else (last.parent if last.parent.is_dir() else Path.home())
+            folder = QFileDialog.getExistingDirectory(self, "Add a folder of documents", str(start))
             if not folder:
                 return None
+            self.remember_folder(folder)
         try:
             lib = self.services.add_library(folder)
         except Exception as exc:  # noqa: BLE001 - plain dialog, the window goes on
@@ -273,6 +289,14 @@ class LibrariesView(QWidget):
         self.reload()
         self.start_sync(lib.name)
         return lib
+
+    def remember_folder(self, folder: Path | str) -> None:
+        """The folder picker opens next where this folder is (the settings' ui.last_folder)."""
+        try:
+            self.services.settings.set("ui.last_folder", str(Path(folder).parent))
+            self.services.settings.save()
+        except Exception as exc:  # noqa: BLE001 - a locked or read-only setting only costs the convenience
+            log.info("last folder not remembered: %s", error_kind(exc))
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt naming
         if any(Path(u.toLocalFile()).is_dir() for u in event.mimeData().urls()):

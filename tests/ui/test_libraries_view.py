@@ -88,7 +88,7 @@ def test_adding_a_missing_folder_says_so(qtbot, tmp_path):
     qtbot.addWidget(view)
     assert view.add_folder(tmp_path / "nope") is None
     box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
-    assert "is not a folder" in box.text()
+    assert "does not exist" in box.text()
     box.close()
 
 

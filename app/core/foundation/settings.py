@@ -72,6 +72,7 @@ class UISettings:
     theme: str = "system"  # light, dark, system
     font_size: int = 0  # 0: the system's size
     show_sources: bool = True
+    last_folder: str = ""  # where the folder picker opens next ("" : the home folder)
 
 
 @dataclass

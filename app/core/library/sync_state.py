@@ -164,3 +164,36 @@ def read_summary(path: Path) -> StateSummary | None:
     finally:
         con.close()
     return StateSummary(files, chunks, failures, needs_ocr, float(row[0]) if row else None)
+
+
+class FileStatus(NamedTuple):
+    path: str
+    state: str  # "indexed", "needs_ocr", "too_large", "failed", "in_progress"
+    reason: str  # why it failed; the pages without text for needs_ocr; "" otherwise
+    chunks: int
+
+
+def read_files(path: Path) -> list[FileStatus]:
+    """Every file of a library with its state, read-only (sorted by path). [] when never synced or
+    unreadable. A file over retrieval.max_file_mb is a failed row whose reason says so: `too_large`."""
+    if not path.exists():
+        return []
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = con.execute("SELECT path, status, reason, needs_ocr, chunks FROM files ORDER BY path").fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        con.close()
+    out = []
+    for file, status, reason, needs_ocr, chunks in rows:
+        pages = json.loads(needs_ocr or "[]") if status == "ok" else []
+        if status == "ok":
+            state = "needs_ocr" if pages else "indexed"
+            reason = f"pages without text: {', '.join(str(p) for p in pages[:20])}" if pages else ""
+        elif status == "failed":
+            state = "too_large" if (reason or "").startswith("larger than the") else "failed"
+        else:
+            state = "in_progress"
+        out.append(FileStatus(file, state, reason or "", chunks or 0))
+    return out

@@ -240,8 +240,11 @@ class Services:
         """A new library for one folder, named after it (made unique), or the library that already has it."""
         manager = self.library_manager()
         folder = Path(folder).expanduser().resolve()
+        if not folder.exists():
+            raise Unavailable(f"The folder {folder} does not exist, or cannot be reached now (a drive that is "
+                              "not connected, a network share that is offline). Check the path and try again.")
         if not folder.is_dir():
-            raise Unavailable(f"{folder} is not a folder.")
+            raise Unavailable(f"{folder} is a file, not a folder. Choose the folder that holds your documents.")
         for lib in manager.list():
             if str(folder) in lib.folders:
                 return lib
@@ -263,6 +266,23 @@ class Services:
             except (OSError, ValueError, Unavailable) as exc:
                 log.warning("default library folder %s not added: %s", ref(folder), error_kind(exc))
         return added
+
+    def library_files(self, lib) -> list:
+        """Every file of a library with its state (sync_state.FileStatus: indexed, needs_ocr, too_large,
+        failed with the reason, in_progress); blocking: call from a worker."""
+        from app.core.library.sync_state import read_files
+
+        return read_files(lib.state_db)
+
+    @staticmethod
+    def supported_types() -> str:
+        """The document types indexing reads, in words for the user ("PDF (.pdf), ... and e-mail (.eml)")."""
+        from app.core.library.ingest import SUPPORTED_SUFFIXES
+
+        order = (".pdf", ".docx", ".odt", ".rtf", ".txt", ".text", ".md", ".markdown", ".rst", ".html", ".htm",
+                 ".xhtml", ".eml")
+        found = [s for s in order if s in SUPPORTED_SUFFIXES] + sorted(set(SUPPORTED_SUFFIXES) - set(order))
+        return ", ".join(found[:-1]) + " and " + found[-1]
 
     def remove_library(self, name: str) -> None:
         manager = self.library_manager()

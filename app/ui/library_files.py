@@ -1,0 +1,56 @@
+"""A library's files with their state: indexed, needs OCR, too large, could not be read (with the
+reason), being indexed. Read from the library's sync state off the UI thread."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QListWidget, QListWidgetItem
+
+from . import tasks
+
+STATE_WORDS = {
+    "indexed": "indexed",
+    "needs_ocr": "indexed, but has scanned pages without text (needs OCR)",
+    "too_large": "too large to index",
+    "failed": "could not be read",
+    "in_progress": "being indexed",
+}
+
+
+def file_words(status) -> str:
+    words = STATE_WORDS.get(status.state, status.state)
+    if status.state in ("failed", "too_large", "needs_ocr") and status.reason:
+        words += f": {status.reason}"
+    return f"{Path(status.path).name} \u2014 {words}"
+
+
+class LibraryFiles(QListWidget):
+    """The list under a library card; load() reads it on a worker."""
+
+    def __init__(self, services, lib, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.lib = lib
+        self.statuses: list = []
+        self.loaded = False
+        self.setObjectName("fileList")
+        self.setAccessibleName(f"Files of {lib.name}")
+        self.setWordWrap(True)
+        self.setMaximumHeight(220)
+
+    def load(self) -> None:
+        self.clear()
+        self.addItem("Reading the list of files\u2026")
+        tasks.run_in_background(lambda: self.services.library_files(self.lib), on_success=self._show,
+                                error_parent=self)
+
+    def _show(self, statuses: list) -> None:
+        self.statuses = statuses
+        self.clear()
+        if not statuses:
+            self.addItem("No files indexed yet.")
+        for status in statuses:
+            item = QListWidgetItem(file_words(status))
+            item.setToolTip(status.path)
+            self.addItem(item)
+        self.loaded = True
