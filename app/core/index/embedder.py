@@ -1,15 +1,17 @@
-"""Sentence embeddings from a local sentence-transformers folder, never from the hub.
+"""Sentence embeddings, run by llama.cpp from a GGUF (llama_embedding.py), or by sentence-transformers.
 
-torch and sentence-transformers are imported on first use (a second or more), so the window
-opens without waiting for them. The Hugging Face offline switches are set before that import:
-without them sentence-transformers asks the hub for model files even when the folder is local.
+A catalog model names both its sentence-transformers folder (whose tokenizer.json the chunker uses) and
+its GGUF conversion (`make setup` converts the built-in one). llama.cpp is the runtime: it loads in a
+fraction of a second and needs no torch. sentence-transformers is the reference, and the backend for a
+model that has no GGUF; it is an optional install, imported only then (torch takes seconds), with the
+Hugging Face offline switches set first: without them it asks the hub even for a local folder.
 """
 from __future__ import annotations
 
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -42,6 +44,11 @@ class EmbeddingModel:
     query_prefix: str = ""
     passage_prefix: str = ""
     min_similarity: float = 0.0  # see catalog.EmbeddingModelEntry
+    gguf: Path | None = None  # run by llama.cpp when set, else by sentence-transformers
+
+    @property
+    def backend(self) -> str:
+        return "llama.cpp" if self.gguf else "sentence-transformers"
 
 
 def _candidate_dirs() -> list[Path]:
@@ -56,8 +63,40 @@ def _is_st_folder(folder: Path) -> bool:
     return folder.is_dir() and ((folder / "modules.json").is_file() or (folder / "config.json").is_file())
 
 
-def resolve_model(model: str) -> EmbeddingModel:
-    """A catalog id (searched in the demo package, then the model folders) or a folder path."""
+def _find_gguf(name: str) -> Path | None:
+    if not name:
+        return None
+    for folder in [paths.builtin_models_dir(), *_candidate_dirs()]:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _reference_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("sentence_transformers") is not None
+
+
+def resolve_model(model: str, backend: str = "auto") -> EmbeddingModel:
+    """A catalog id (searched in the demo package, then the model folders) or a folder path.
+
+    backend: "auto" (llama.cpp when the model's GGUF is there), "llama.cpp" or "sentence-transformers"."""
+    resolved = _resolve_folder(model)
+    if backend == "sentence-transformers":
+        return resolved
+    entry = load_catalog().embedding_by_id(resolved.id)
+    gguf = _find_gguf(entry.gguf) if entry else None
+    if gguf is None:
+        if backend == "llama.cpp" or not _reference_installed():
+            raise EmbeddingModelMissing(
+                f"the embedding model {resolved.id!r} has no GGUF conversion here"
+                + (f" ({entry.gguf}; `make setup` makes the built-in one)" if entry and entry.gguf else ""))
+        return resolved
+    return replace(resolved, gguf=gguf)
+
+
+def _resolve_folder(model: str) -> EmbeddingModel:
     entry: EmbeddingModelEntry | None = load_catalog().embedding_by_id(model)
     if entry is None:
         folder = Path(model).expanduser()
@@ -88,7 +127,7 @@ class Embedder:
         self.model = model
         self.batch_size = batch_size
         self.threads = threads
-        self._st = None
+        self._st = None  # the loaded model: a LlamaEmbeddingModel or a SentenceTransformer
         self._lock = threading.Lock()
         self.passages_embedded = 0  # counts texts, so tests and benchmarks can see reuse
 
@@ -98,6 +137,10 @@ class Embedder:
 
         settings = settings or Settings()
         return cls(resolve_model(settings.get("retrieval.embedding_model")))
+
+    @property
+    def backend(self) -> str:
+        return self.model.backend
 
     @property
     def id(self) -> str:
@@ -111,7 +154,10 @@ class Embedder:
     def dimensions(self) -> int:
         if self.model.dimensions:
             return self.model.dimensions
-        return int(self.load().get_sentence_embedding_dimension())
+        loaded = self.load()
+        if self.model.gguf:
+            return loaded.dimensions
+        return int(loaded.get_sentence_embedding_dimension())
 
     @property
     def loaded(self) -> bool:
@@ -124,6 +170,19 @@ class Embedder:
             return self._st
 
     def _load(self):
+        if self.model.gguf:
+            from app.core.index.llama_embedding import LlamaEmbeddingError, LlamaEmbeddingModel
+
+            try:
+                loaded = LlamaEmbeddingModel(self.model.gguf, max_tokens=self.model.max_tokens, threads=self.threads)
+            except LlamaEmbeddingError as exc:
+                raise EmbedderError(str(exc)) from None
+            if self.model.dimensions and loaded.dimensions != self.model.dimensions:
+                loaded.close()
+                raise EmbedderError(f"{self.model.gguf.name} gives {loaded.dimensions}-dimensional vectors; "
+                                    f"{self.model.id} has {self.model.dimensions}")
+            log.info("embedding model %s loaded (llama.cpp)", self.model.id)
+            return loaded
         guard.offline_environment()
         import torch  # noqa: F401  (lazy: seconds of import time)
         from sentence_transformers import SentenceTransformer
@@ -143,6 +202,8 @@ class Embedder:
         st = self.load()
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        if self.model.gguf:
+            return st.embed(texts)
         out = st.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,

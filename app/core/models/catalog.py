@@ -33,7 +33,7 @@ class ChatModelEntry:
 class EmbeddingModelEntry:
     id: str
     name: str
-    folder: str
+    folder: str  # the sentence-transformers folder (its tokenizer.json also serves the chunker)
     dimensions: int
     max_tokens: int = 256
     query_prefix: str = ""
@@ -45,6 +45,7 @@ class EmbeddingModelEntry:
     license: str = ""
     description: str = ""
     demo: bool = False
+    gguf: str = ""  # the GGUF conversion llama.cpp runs (file name, looked for on the model search path)
 
 
 @dataclass(frozen=True)

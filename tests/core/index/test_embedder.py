@@ -21,7 +21,8 @@ def test_passages_and_queries_are_normalized_and_meaningful(embedder):
 
 
 def test_prefixes_come_from_the_catalog_entry(embedder, demo_embedding_dir):
-    model = EmbeddingModel("e5-style", demo_embedding_dir, 384, query_prefix="query: ", passage_prefix="passage: ")
+    model = EmbeddingModel("e5-style", demo_embedding_dir, 384, query_prefix="query: ", passage_prefix="passage: ",
+                           gguf=embedder.model.gguf)
     prefixed = Embedder(model)
     prefixed._st = embedder.load()  # same weights, no second load
     q = prefixed.embed_query("notice period")
