@@ -1,4 +1,4 @@
-"""Imports the heavy libraries (torch, sentence-transformers, llama.cpp) ahead of first use.
+"""Imports the heavy libraries (llama.cpp, the tokenizer, Qdrant Edge, the parsers) ahead of first use.
 
 A C extension's first import holds the interpreter lock for up to a second or more, which no thread
 can avoid; doing it once, right after the window opens and before any question or indexing, keeps
@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 WARM_UP = {
     "chat": ("app.core.engine.local_engine", "llama_cpp", "jinja2"),
-    "documents": ("torch", "sentence_transformers", "tokenizers", "qdrant_edge", "app.core.library.sync",
+    "documents": ("app.core.index.llama_embedding", "tokenizers", "qdrant_edge", "app.core.library.sync",
                   "app.core.library.ingest.email_message", "app.core.library.ingest.odt", "app.core.library.ingest.pdf",
                   "app.core.library.ingest.rtf", "app.core.library.ingest.text", "app.core.library.ingest.webpage",
                   "app.core.library.ingest.word", "pypdfium2", "docx", "bs4", "odf.opendocument",
