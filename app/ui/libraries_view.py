@@ -53,18 +53,24 @@ class LibraryCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(4)
-        head = QHBoxLayout()
+        # The name on a line of its own, wrapped: a long matter name never pushes the buttons out of view.
         title = QLabel(f"<b>{html.escape(lib.name)}</b>")
         title.setObjectName("cardTitle")
-        head.addWidget(title, 1)
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        head = QHBoxLayout()
         self.reindex = self._button("Re-index", f"Re-index {lib.name}", lambda: view.start_sync(lib.name))
         self.pause = self._button("Pause", f"Pause indexing {lib.name}", lambda: view.pause(lib.name))
         self.cancel = self._button("Cancel", f"Cancel indexing {lib.name}", lambda: view.cancel(lib.name))
         self.remove = self._button("Remove", f"Remove the library {lib.name}", lambda: view.confirm_remove(lib.name))
+        self.ask = self._button("Start asking", f"Start a conversation about {lib.name}",
+                                lambda: view.ask_requested.emit(lib.name))
+        self.ask.setObjectName("primary")
         self.files_button = self._button("Files", f"Show the files of {lib.name}", self.toggle_files)
         self.files_button.setCheckable(True)
-        for b in (self.files_button, self.reindex, self.pause, self.cancel, self.remove):
+        for b in (self.ask, self.files_button, self.reindex, self.pause, self.cancel, self.remove):
             head.addWidget(b)
+        head.addStretch(1)
         layout.addLayout(head)
         folders = QLabel(html.escape(", ".join(lib.folders) or "no folder"))
         folders.setObjectName("cardPath")
@@ -102,6 +108,7 @@ class LibraryCard(QFrame):
         self.pause.setAccessibleName(("Resume" if paused else "Pause") + f" indexing {self.lib.name}")
         self.cancel.setVisible(running)
         self.bar.setVisible(running)
+        self.ask.setVisible(not running)
 
     def show_progress(self, p) -> None:
         self.summary.setText(progress_words(p))
@@ -120,6 +127,7 @@ class _Changes(QObject):
 
 class LibrariesView(QWidget):
     libraries_changed = Signal(list)  # names
+    ask_requested = Signal(str)  # "Start asking" on a library: a conversation in that matter
     activity = Signal(str)  # one line for the status bar; "" when idle
     sync_finished = Signal(str, object)  # library name, SyncReport
 

@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.models_view.unload_requested.connect(lambda _info: self.unload_model())
         self.libraries_view.libraries_changed.connect(self._libraries_changed)
         self.libraries_view.activity.connect(self.index_label.setText)
+        self.libraries_view.ask_requested.connect(self.ask_library)
+        self.pages.currentChanged.connect(self._page_changed)
         self.welcome.add_model_requested.connect(lambda: (self.show_models(), self.models_view.add_model_file()))
         self.welcome.add_library_requested.connect(lambda: (self.show_libraries(), self.libraries_view.add_folder()))
         self.welcome.question_chosen.connect(self._use_question)
@@ -108,7 +110,7 @@ class MainWindow(QMainWindow):
         self.refresh_conversations()
         self._passphrase = passphrase
         self.keeper.start(open_history, self._ask_passphrase if passphrase else None)  # `listed` opens the latest
-        if is_first_run():
+        if is_first_run() and not self.services.library_names():  # a library exists: that step is done
             self.pages.setCurrentWidget(self.welcome)
         self.models_view.refresh()
         self.libraries_view.watch_folders()
@@ -195,7 +197,7 @@ class MainWindow(QMainWindow):
                                            checkable=True)
         visible = bool(self.services.settings.get("ui.show_sources"))
         self.sources_action.setChecked(visible)
-        self.sources.setVisible(visible)
+        self._page_changed()
 
         helpm = bar.addMenu("&Help")
         self._action(helpm, "&Welcome", self.show_welcome)
@@ -226,8 +228,20 @@ class MainWindow(QMainWindow):
         self.focus_input()
 
     def set_sources_visible(self, visible: bool) -> None:
-        self.sources.setVisible(visible)
         self.sources_action.setChecked(visible)
+        self._page_changed()
+
+    def _page_changed(self, _index: int = 0) -> None:
+        """The Sources pane belongs to the conversation page only."""
+        self.sources.setVisible(self.sources_action.isChecked() and self.pages.currentWidget() is self.chat)
+
+    def ask_library(self, name: str) -> None:
+        """"Start asking" after indexing: a new conversation in that matter, and nothing else."""
+        self.controller.new_conversation()
+        self.controller.set_libraries([name])
+        self.chat.chips.set_libraries(self.services.library_names(), [name])
+        self.refresh_conversations()
+        self.focus_input()
 
     def focus_input(self) -> None:
         self.show_chat()
@@ -249,6 +263,8 @@ class MainWindow(QMainWindow):
             first = self.keeper.list()
             if first:
                 self.controller.open(first[0].id)
+                if self.pages.currentWidget() is self.welcome:  # a restored conversation is not covered
+                    self.show_chat()
             else:
                 self.controller.new_conversation()
         self.refresh_conversations()
@@ -275,6 +291,7 @@ class MainWindow(QMainWindow):
 
     def _open_conversation(self, conv_id: str) -> None:
         if self.controller.conversation and self.controller.conversation.id == conv_id:
+            self.show_chat()  # from any page
             return
         try:
             self.controller.open(conv_id)
@@ -398,6 +415,7 @@ class MainWindow(QMainWindow):
         added = [n for n in names if known is not None and n not in known]
         self._known_libraries = list(names)
         self.sidebar.set_libraries(names)
+        self.welcome.set_libraries(names)
         conv = self.controller.conversation
         selected = list(conv.libraries) if conv else self.chat.chips.selected()
         selected = [n for n in selected if n in names] + [n for n in added if n not in selected]
@@ -435,7 +453,7 @@ class MainWindow(QMainWindow):
         self.keeper.close()  # the writes still queued finish before anyone closes the history
         self.libraries_view.stop_watching()
         try:
-            self.services.settings.set("ui.show_sources", self.sources.isVisible())
+            self.services.settings.set("ui.show_sources", self.sources_action.isChecked())
             self.services.settings.save()
         except Exception:  # noqa: BLE001 - locked or read-only settings must not keep the window open
             pass

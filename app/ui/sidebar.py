@@ -118,6 +118,8 @@ class Sidebar(QWidget):
         self.libraries = QListWidget()
         self.libraries.setObjectName("libraryList")
         self.libraries.setAccessibleName("Libraries")
+        self.libraries.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # long names elide
+        self.libraries.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.libraries.itemActivated.connect(lambda item: self.library_selected.emit(item.text()))
         layout.addWidget(self.libraries, 1)
 
@@ -181,7 +183,9 @@ class Sidebar(QWidget):
     def set_libraries(self, names: list[str]) -> None:
         self.libraries.clear()
         for name in names:
-            self.libraries.addItem(name)
+            item = QListWidgetItem(name)
+            item.setToolTip(name)  # the whole name where it is elided
+            self.libraries.addItem(item)
         if not names:
             item = QListWidgetItem("No libraries yet")
             item.setFlags(Qt.ItemFlag.NoItemFlags)

@@ -1,6 +1,8 @@
 """First run: checks for a model, offers to add a library, suggests a first question."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -56,6 +58,8 @@ class WelcomePage(QWidget):
 
         library = QLabel("Add a folder of documents as a library. Indexing runs in the background.")
         library.setWordWrap(True)
+        library.setAccessibleName("Library status")
+        self.library_status = library
         self.library_button = QPushButton("Add a library\u2026")
         self.library_button.clicked.connect(self.add_library_requested)
         layout.addLayout(self._step("2", library, self.library_button))
@@ -104,3 +108,13 @@ class WelcomePage(QWidget):
         else:
             self.model_status.setText(
                 f"No model found. Add a .gguf file, or ask IT to place one in {paths.system_models_dir()}.")
+
+    def set_libraries(self, names: list[str]) -> None:
+        """Step 2 says what is done: a library exists."""
+        if names:
+            shown = ", ".join(html.escape(n) for n in names[:3]) + (" and more" if len(names) > 3 else "")
+            self.library_status.setText(f"Library ready: <b>{shown}</b>. You can add another folder at any time.")
+            self.library_button.setText("Add another library\u2026")
+        else:
+            self.library_status.setText("Add a folder of documents as a library. Indexing runs in the background.")
+            self.library_button.setText("Add a library\u2026")
