@@ -92,6 +92,9 @@ def settle(app, seconds: float = 0.4) -> None:
         time.sleep(0.01)
 
 
+SIZES = [(1024, 700), (1440, 900)]
+
+
 def capture(out: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
@@ -164,9 +167,37 @@ def capture(out: Path) -> list[Path]:
     window.set_sources_visible(True)
 
     dialog = window.open_settings()
-    dialog.tabs.setCurrentIndex(3)
+    dialog.tabs.setCurrentIndex(next(i for i in range(dialog.tabs.count()) if dialog.tabs.tabText(i) == "History"))
     shot("06-settings-locked", dialog)
     dialog.reject()
+
+    # The states of issue 14 (navigation, settings, help, folders), each at a small and a large size.
+    for width, height in SIZES:
+        window.resize(width, height)
+        size = f"{width}x{height}"
+        window.show_libraries()
+        card = next(iter(window.libraries_view.cards.values()))
+        card.files_button.setChecked(True)
+        card.toggle_files(True)
+        wait(app, lambda: card.files.loaded, timeout=20)
+        shot(f"08-library-files-{size}")
+        card.files_button.setChecked(False)
+        card.toggle_files(False)
+        card.ask.click()  # "Start asking": a conversation in that matter
+        shot(f"09-start-asking-{size}")
+        window.show_models()
+        shot(f"10-models-{size}")
+        window.show_welcome()
+        shot(f"11-welcome-library-ready-{size}")
+        dialog = window.open_settings()
+        shot(f"12-settings-general-{size}", dialog)
+        dialog.reject()
+        help_dialog = window.open_help("about")
+        shot(f"13-help-about-{size}", help_dialog)
+        help_dialog.tabs.setCurrentWidget(help_dialog.guide)
+        shot(f"14-help-guide-{size}", help_dialog)
+        help_dialog.reject()
+    window.resize(1440, 900)
 
     theme.apply("dark", 0, app)
     window.show_chat()
@@ -180,13 +211,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--display", default=":99")
+    parser.add_argument("--platform", default="xcb", help="Qt platform (offscreen: no X server, for a dry run)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    xvfb = start_xvfb(args.display)
+    xvfb = start_xvfb(args.display) if args.platform == "xcb" else None
     scratch = Path(tempfile.mkdtemp(prefix="strongroom-shots-"))
-    os.environ.update(DISPLAY=args.display, QT_QPA_PLATFORM="xcb", STRONGROOM_HOME=str(scratch / "home"))
+    os.environ.update(DISPLAY=args.display, QT_QPA_PLATFORM=args.platform, STRONGROOM_HOME=str(scratch / "home"))
     policy = scratch / "home" / "system" / "policy.toml"
     policy.parent.mkdir(parents=True)
     policy.write_text('[policy]\nmessage = "Firm records policy 4.2"\n[history]\nretention_days = 365\n',
@@ -194,8 +226,9 @@ def main() -> int:
     try:
         capture(out)
     finally:
-        xvfb.terminate()
-        xvfb.wait(10)
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(10)
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
