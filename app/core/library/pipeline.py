@@ -21,6 +21,7 @@ from app.core.library.jobs import Action, FileJob, chunk_payload, moved_payload
 from app.core.library.libraries import Library
 from app.core.library.sync_progress import ProgressEmitter, SyncReport
 from app.core.library.sync_state import SyncState
+from app.core.library.vector_cache import VectorCache
 from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,9 @@ class CancelOrStop:
 class IndexPipeline:
     def __init__(self, lib: Library, embedder: Embedder, store: VectorStore, state: SyncState,
                  emitter: ProgressEmitter, report: SyncReport, cancel: threading.Event, *,
-                 max_bytes: int, chunk_tokens: int, chunk_overlap: int):
+                 max_bytes: int, chunk_tokens: int, chunk_overlap: int, cache: VectorCache | None = None):
         self.lib, self.embedder, self.store, self.state = lib, embedder, store, state
+        self.cache = cache  # identical passages embedded once
         self.emitter, self.progress, self.report = emitter, emitter.progress, report
         self.cancel = cancel
         self.max_bytes = max_bytes
@@ -141,7 +143,12 @@ class IndexPipeline:
                 texts.append(c.text)
                 owners.append(job)
         t0 = time.monotonic()
-        vectors = self.embedder.embed_passages(texts)
+        if self.cache is None:
+            vectors = self.embedder.embed_passages(texts)
+        else:
+            misses = self.cache.misses
+            vectors = self.cache.embed(texts, self.embedder.embed_passages)
+            self.report.chunks_reused += len(texts) - (self.cache.misses - misses)
         self.emitter.embed_seconds += time.monotonic() - t0
         self.progress.chunks_embedded += len(texts)
         for job, vec in zip(owners, vectors):
@@ -302,4 +309,6 @@ class IndexPipeline:
             self.store.flush()
             self.state.mark_ok(self.group)
         self.state.commit()
+        if self.cache is not None:
+            self.cache.commit()
         self.group, self.group_chunks, self.group_started = [], 0, time.monotonic()

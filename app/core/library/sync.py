@@ -31,12 +31,14 @@ from app.core.library.libraries import Library, LibraryManager
 from app.core.library.pipeline import IndexPipeline
 from app.core.library.scanner import scan
 from app.core.library.sync_progress import ProgressCallback, ProgressEmitter, SyncReport
+from app.core.library.vector_cache import VectorCache
 from app.core.library.sync_state import SyncState
 from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
 
 OPTIMIZE_AFTER = 2000  # chunks added in one run before the HNSW build is worth it
+VECTOR_CACHE = "vectors.sqlite3"  # vector_cache.VectorCache, in the library folder
 
 
 def open_library_store(lib: Library, dimensions: int) -> EdgeStore:
@@ -131,13 +133,16 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         log.info("library %s was built with %s; rebuilding for %s", lib.id, lib.embedding_model, embedder.id)
         remove_shard(lib.shard_dir)
         lib.state_db.unlink(missing_ok=True)
+        for name in (VECTOR_CACHE, VECTOR_CACHE + "-wal", VECTOR_CACHE + "-shm"):
+            (lib.root / name).unlink(missing_ok=True)
         rebuilt = True
     own_store = store is None
-    state = None
+    state = cache = None
     try:
         if own_store:
             store = open_library_store(lib, embedder.dimensions)
         state = SyncState(lib.state_db)
+        cache = VectorCache(lib.root / VECTOR_CACHE, embedder.id, embedder.dimensions)
         if lib.embedding_model != embedder.id:
             lib.embedding_model = embedder.id
             (manager or LibraryManager(lib.root.parent)).save(lib)
@@ -146,7 +151,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         pipeline = IndexPipeline(lib, embedder, store, state, emitter, report, cancel,
                                  max_bytes=int(settings.get("retrieval.max_file_mb")) * 1024 * 1024,
                                  chunk_tokens=int(settings.get("retrieval.chunk_tokens")),
-                                 chunk_overlap=int(settings.get("retrieval.chunk_overlap")))
+                                 chunk_overlap=int(settings.get("retrieval.chunk_overlap")), cache=cache)
         _roll_back_interrupted(state, store)
         emitter.emit(force=True)
         unreadable = _scan_for_changes(lib, state, ingest.supported, cancel, emitter, report)
@@ -177,7 +182,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
             raise DiskFull(lib.name) from exc
         raise
     finally:
-        opened = [state, store if own_store else None]
+        opened = [state, cache, store if own_store else None]
         for close in [part.close for part in opened if part is not None]:
             try:
                 close()

@@ -39,6 +39,7 @@ class SyncReport:
     needs_ocr: list[dict] = field(default_factory=list)  # {"file", "pages"}
     unchanged: int = 0
     chunks: int = 0  # in the library after the run
+    chunks_reused: int = 0  # chunks whose text was embedded before (vector_cache): not embedded again
     seconds: float = 0.0
     cancelled: bool = False
     rebuilt: bool = False  # the embedding model changed, so the index was rebuilt

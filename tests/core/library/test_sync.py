@@ -171,7 +171,42 @@ def test_cancel_stops_fast_and_leaves_a_consistent_index(tmp_path, embedder):
     before = embedder.passages_embedded
     finish = sync_library(lib, embedder)
     assert len(finish.indexed) == 12 - len(report.indexed) and finish.unchanged == len(report.indexed)
-    assert finish.chunks == _consistent(lib, embedder) == partial + (embedder.passages_embedded - before)
+    # chunks embedded before the cancel but not yet written come from the vector cache
+    assert finish.chunks == _consistent(lib, embedder) == partial + (embedder.passages_embedded - before) + finish.chunks_reused
+
+
+def test_identical_passages_are_embedded_once(tmp_path, embedder):
+    root = tmp_path / "mail"
+    root.mkdir()
+    disclaimer = ("This e-mail and any attachments are confidential and may be privileged. If you are not the "
+                  "intended recipient, please notify the sender and delete it.")
+    for i in range(6):  # six files of one passage each, not byte-identical (those are copies: no embedding)
+        (root / f"m{i}.txt").write_text(disclaimer + "\n" * (i + 1), encoding="utf-8")
+    (root / "other.txt").write_text(_text(3), encoding="utf-8")
+    (root / "repeated.txt").write_text(("lorem ipsum dolor sit amet " * 4000), encoding="utf-8")
+    (root / "spaced.txt").write_text("  " + disclaimer.replace(" ", "   \n ", 3) + "\n", encoding="utf-8")
+    manager, lib = _lib(root)
+    before = embedder.passages_embedded
+    report = sync_library(lib, embedder)
+    embedded = embedder.passages_embedded - before
+    assert report.chunks == _consistent(lib, embedder)
+    assert report.chunks_reused == report.chunks - embedded and report.chunks_reused > report.chunks / 2
+    # the disclaimer, in 7 files (one with other whitespace), was embedded once
+    store = open_library_store(lib, embedder.dimensions)
+    try:
+        hits = store.search_dense(embedder.embed_passages([disclaimer])[0], limit=10)
+    finally:
+        store.close()
+    same = [h for h in hits if h.score > 0.9999]
+    assert len(same) == 7
+    # a changed file whose passage is known costs no embedding; removing the library removes the cache
+    (root / "m0.txt").write_text(" " + disclaimer + "\t\n", encoding="utf-8")
+    before = embedder.passages_embedded
+    again = sync_library(lib, embedder)
+    assert again.indexed == [str(root / "m0.txt")]
+    assert embedder.passages_embedded == before and again.chunks_reused == 1
+    manager.delete(lib.name)
+    assert not (lib.root / "vectors.sqlite3").exists()
 
 
 def test_scanner_reports_unreadable_entries_for_an_unprivileged_user():
