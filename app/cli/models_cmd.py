@@ -25,8 +25,8 @@ def _registry() -> Registry:
 
 def run(args) -> int:
     registry = _registry()
-    models = registry.scan()
-    registry.verify_pending(models)
+    models = registry.scan(role=None)  # chat and embedding models, each with its role
+    registry.verify_pending([m for m in models if m.role == "chat"])
     if args.json:
         print_json([m.to_json() for m in models])
         return 0
@@ -36,7 +36,8 @@ def run(args) -> int:
     for m in models:
         size = f"{m.size_bytes / 1024**3:.2f} GB" if m.size_bytes >= 1024**3 else f"{m.size_bytes / 1024**2:.0f} MB"
         fit = "" if m.fits_ram else "  (too large for this computer's memory)"
-        print(f"{m.id:40} {m.status:11} {m.origin:7} {size:>9}  {m.quantization:8} {m.path}{fit}")
+        role = "  (embedding)" if m.role == "embedding" else ""
+        print(f"{m.id:40} {m.status:11} {m.origin:7} {size:>9}  {m.quantization:8} {m.path}{fit}{role}")
         if m.reason and m.status != "verified":
             print(f"{'':40} {m.reason}")
     return 0

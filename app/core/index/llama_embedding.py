@@ -20,19 +20,13 @@ import llama_cpp
 import numpy as np
 from llama_cpp import _internals as internals
 
-from app.core.models.gguf_meta import GGUFError, read_gguf
+from app.core.models.gguf_meta import POOLING, GGUFError, read_gguf
 from app.core.models.llama_backend import amx_kernels_enabled, init_backend
 
 log = logging.getLogger(__name__)
 
 N_UBATCH = 512  # tokens per decode: the attention scratch grows with its square (512 measured fastest)
 N_SEQ_MAX = 64
-# Architectures llama.cpp runs as encoders for embeddings, and the GGUF pooling types it knows.
-EMBEDDING_ARCHITECTURES = frozenset({
-    "bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "neo-bert", "modern-bert",
-    "t5encoder", "gte",
-})
-POOLING = {0: "none", 1: "mean", 2: "cls", 3: "last", 4: "rank"}
 # BERT's WordPiece gives a word over 100 characters one [UNK] (Hugging Face's max_input_chars_per_word);
 # llama.cpp's would spell it out in pieces, so such words become [UNK] before tokenizing, as there.
 _GIANT_WORD = re.compile(r"[^\W_]{101,}")
@@ -51,15 +45,13 @@ def embedding_facts(path: Path) -> dict:
     except GGUFError as exc:
         raise LlamaEmbeddingError(f"{Path(path).name} cannot be used as an embedding model: {exc}") from None
     arch = header.architecture
-    meta = header.metadata
-    pooling = meta.get(f"{arch}.pooling_type")
-    if arch not in EMBEDDING_ARCHITECTURES and pooling is None:
+    if header.role != "embedding":
         raise LlamaEmbeddingError(
             f"{Path(path).name} is not an embedding model (architecture {arch or 'unknown'!r}, no pooling type)")
     return {
         "architecture": arch,
-        "pooling": POOLING.get(int(pooling), "unknown") if pooling is not None else "mean",
-        "dimensions": int(meta.get(f"{arch}.embedding_length") or 0),
+        "pooling": header.pooling or "mean",
+        "dimensions": int(header.metadata.get(f"{arch}.embedding_length") or 0),
         "context_length": int(header.context_length or 0),
     }
 

@@ -28,6 +28,14 @@ _SCALARS = {
 }
 
 
+# Architectures llama.cpp runs as embedding models, and the GGUF `<arch>.pooling_type` values it knows.
+EMBEDDING_ARCHITECTURES = frozenset({
+    "bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "neo-bert", "modern-bert",
+    "t5encoder", "gte",
+})
+POOLING = {0: "none", 1: "mean", 2: "cls", 3: "last", 4: "rank"}
+
+
 class GGUFError(ValueError):
     """The file is not a usable GGUF; the message says why in plain words."""
 
@@ -53,6 +61,17 @@ class GGUFInfo:
     def context_length(self) -> int:
         value = self.metadata.get(f"{self.architecture}.context_length", 0)
         return int(value) if isinstance(value, (int, float)) else 0
+
+    @property
+    def pooling(self) -> str:
+        """The pooling an embedding model declares ("mean", "cls", "last"...); "" when none is declared."""
+        value = self.metadata.get(f"{self.architecture}.pooling_type")
+        return POOLING.get(int(value), "unknown") if isinstance(value, int) else ""
+
+    @property
+    def role(self) -> str:
+        """"embedding" for an embedding architecture or a model that declares a pooling type, else "chat"."""
+        return "embedding" if self.architecture in EMBEDDING_ARCHITECTURES or self.pooling else "chat"
 
     @property
     def chat_template(self) -> str | None:

@@ -59,6 +59,8 @@ class ModelInfo:
     license: str = ""
     template_notes: str = ""
     description: str = ""
+    role: str = "chat"  # or "embedding" (gguf_meta.GGUFInfo.role): never offered as a chat model
+    pooling: str = ""  # an embedding model's pooling (mean, cls, last...)
 
     @property
     def path(self) -> Path:
@@ -185,14 +187,15 @@ class Registry:
     def from_settings(cls, settings: Settings) -> "Registry":
         return cls(policy=LoadPolicy.from_settings(settings))
 
-    def scan(self) -> list[ModelInfo]:
+    def scan(self, role: str | None = "chat") -> list[ModelInfo]:
+        """The models found, of one role ("chat", "embedding") or of every role (None)."""
         models: list[ModelInfo] = []
         seen: set[Path] = set()
         for model_dir in paths.model_search_path():
             found = [f for f in _walk_gguf(model_dir.path) if f.resolve() not in seen]
             seen.update(f.resolve() for f in found)
             models.extend(self._describe(group, model_dir.origin) for group in _group_splits(found))
-        return models
+        return [m for m in models if role is None or m.role == role]
 
     def find(self, model_id: str) -> ModelInfo | None:
         return next((m for m in self.scan() if m.id == model_id or str(m.path) == model_id), None)
@@ -221,15 +224,27 @@ class Registry:
             self._check_split(info)
         if info.status not in (CORRUPT, INCOMPLETE):
             self._apply_cached_hash(info, entry)
+        if info.role == "embedding":
+            self._describe_embedding(info)
         n_ctx = self.policy.n_ctx
         info.ram_required_bytes = ram_required(size, info.kv_bytes_per_token, min(n_ctx, info.context_length or n_ctx))
         info.fits_ram = info.ram_required_bytes <= psutil.virtual_memory().total
         return info
 
+    def _describe_embedding(self, info: ModelInfo) -> None:
+        """An embedding GGUF: the catalog entry whose `gguf` it is (converted at set-up), or side-loaded."""
+        entry = next((e for e in self.catalog.embedding if e.gguf and e.gguf.lower() == info.path.name.lower()), None)
+        if entry is None:
+            return
+        info.id, info.name, info.catalog_id, info.side_loaded = entry.id, entry.name, entry.id, False
+        info.license, info.description = entry.license, entry.description
+        if info.status == UNVERIFIED:
+            info.reason = "converted here from the packaged model: no published checksum for the GGUF"
+
     def _read_header(self, info: ModelInfo) -> None:
         cached = self.cache.get(info.path, "header")
-        if cached is not None and "error" not in cached and "kv_bytes_per_token" not in cached:
-            cached = None  # cached before memory needs were: read the header again
+        if cached is not None and "error" not in cached and "role" not in cached:
+            cached = None  # cached before memory needs and roles were: read the header again
         if cached is None:
             try:
                 header = read_gguf(info.path)
@@ -244,6 +259,8 @@ class Registry:
                     "has_chat_template": header.chat_template is not None,
                     "general_name": header.metadata.get("general.name", ""),
                     "kv_bytes_per_token": kv_bytes_per_token(header.metadata),
+                    "role": header.role,
+                    "pooling": header.pooling,
                 }
                 if len(info.files) > 1:
                     cached["parameter_count"] = 0  # counted from all parts below
@@ -255,7 +272,7 @@ class Registry:
             info.status, info.reason = CORRUPT, cached["error"]
             return
         for key in ("architecture", "context_length", "quantization", "parameter_count", "has_chat_template",
-                    "kv_bytes_per_token"):
+                    "kv_bytes_per_token", "role", "pooling"):
             setattr(info, key, cached[key])
         if info.side_loaded and cached.get("general_name"):
             info.name = str(cached["general_name"])
@@ -314,6 +331,8 @@ class Registry:
             hashes.append(cached)
         info.sha256 = hashes
         self._judge(info, self.catalog.chat_by_id(info.catalog_id) if info.catalog_id else None)
+        if info.role == "embedding":
+            self._describe_embedding(info)
         return info
 
     def verify_pending(self, models: list[ModelInfo], max_bytes: int = AUTO_VERIFY_BYTES) -> None:

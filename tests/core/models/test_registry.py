@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 
@@ -101,3 +102,27 @@ def test_a_catalog_file_without_published_checksum_says_so(models_dir, demo_gguf
     registry = Registry(catalog=catalog)
     info = registry.verify(registry.find("firm-model"))
     assert info.status == "unverified" and info.reason == "no published checksum: it cannot be verified"
+
+
+def test_embedding_ggufs_are_listed_with_their_role_and_never_as_chat_models(demo_gguf):
+    from app.core.foundation import paths
+    from app.core.index.embedder import resolve_model
+    from app.core.models.gguf_meta import read_gguf
+
+    converted = resolve_model("all-minilm-l6-v2").gguf  # made by `make setup`
+    dropped = paths.user_models_dir() / "my-multilingual-embedder.gguf"
+    shutil.copy(converted, dropped)  # a copy: a link to the same file is one model
+    truncated = paths.user_models_dir() / "cut-embedder.gguf"
+    truncated.write_bytes(converted.read_bytes()[:2_000_000])
+    registry = Registry()
+    everything = by_id(registry.scan(role=None))
+    assert everything["all-minilm-l6-v2"].role == "embedding" and everything["all-minilm-l6-v2"].pooling == "mean"
+    assert not everything["all-minilm-l6-v2"].side_loaded
+    side = everything["local:my-multilingual-embedder"]
+    assert side.role == "embedding" and side.side_loaded and side.architecture == "bert"
+    assert everything["local:cut-embedder"].status == "corrupt" and everything["local:cut-embedder"].reason
+    assert read_gguf(demo_gguf).role == "chat"
+    chat = by_id(registry.scan())
+    assert "smollm2-135m-instruct" in chat and all(m.role == "chat" for m in chat.values())
+    assert registry.find("local:my-multilingual-embedder") is None  # never loaded as a chat model
+    assert registry.scan(role="embedding") and all(m.role == "embedding" for m in registry.scan(role="embedding"))
