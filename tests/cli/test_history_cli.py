@@ -225,3 +225,41 @@ def test_on_a_terminal_two_different_new_passphrases_change_nothing(saved_conver
     assert history_cmd.run(argparse.Namespace(action="change-passphrase")) == 1
     assert "the two passphrases differ" in capsys.readouterr().err
     assert saved_conversation.read_bytes() == before
+
+
+def test_export_md_carries_model_date_sources_and_claim_marks(strongroom_home):
+    """`history export ID FILE.md`: the model, the date and time, each answer's sources (cited, and the
+    others under "Also retrieved") and the claim marks, from a conversation saved in the real history."""
+    import re
+    from datetime import datetime
+
+    sources = [{"n": 1, "library": "Okafor", "file": "/matters/okafor/lease.pdf", "page": 3,
+                "excerpt": "Either party may terminate the agreement with ninety days written notice.", "score": 0.7},
+               {"n": 2, "library": "Okafor", "file": "/matters/okafor/memo.docx", "page": None,
+                "excerpt": "The caretaker saw water leaking on 4 June.", "score": 0.2}]
+    answer = "Ninety days written notice [1]. The tenant pays a penalty [1]."
+    claims = [{"text": "Ninety days written notice [1]. ", "sources": [1], "supported": True, "reason": "backed"},
+              {"text": "The tenant pays a penalty [1].", "sources": [1], "supported": False,
+               "reason": "no source says this"}]
+    keystore = KeyStore(use_keychain=False)
+    keystore.unlock(OLD)
+    with History(keystore) as history:
+        cid = history.create_conversation("Termination", libraries=["Okafor"])
+        history.add_message(cid, "user", "How is the lease ended?")
+        history.add_message(cid, "assistant", answer, sources=sources, model="smollm2-135m-instruct", claims=claims)
+        created = history.messages(cid)[-1].created
+    instance.release()
+
+    target = strongroom_home.parent / "termination.md"
+    done = run_cli("history", "export", str(cid), str(target), env=WITH_PASS)
+    assert done.returncode == 0, done.stderr
+    md = target.read_text(encoding="utf-8")
+    when = datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M")
+    assert f"### Answer ({when}, model: SmolLM2 135M Instruct (demo) [smollm2-135m-instruct])" in md
+    assert re.search(r"Exported from Strongroom on \d{4}-\d\d-\d\d \d\d:\d\d", md)
+    assert "Caveat: written by the built-in demo model" in md
+    assert "Ninety days written notice [1]. **\u26a0 check:** The tenant pays a penalty [1]." in md
+    assert "- The tenant pays a penalty [1]. (no source says this)" in md
+    cited, also = md.split("Also retrieved (not cited):")
+    assert "[1] /matters/okafor/lease.pdf, page 3" in cited and "ninety days written notice" in cited
+    assert "[2] /matters/okafor/memo.docx" in also and "water leaking" in also

@@ -14,9 +14,13 @@ from pathlib import Path
 
 from app.core.foundation.atomic import write_atomic
 from app.core.answers.citations import cited_numbers, excerpt
+from app.core.models.catalog import CatalogError, load_catalog
 
 FORMATS = {".md": "Markdown", ".markdown": "Markdown", ".txt": "Markdown", ".docx": "Word"}
 CHECK_MARK = "\u26a0 check:"
+DEMO_CAVEAT = ("Caveat: written by the built-in demo model, whose answers are not reliable; check every "
+               "statement against the sources and use a real model for work.")
+NO_CITATION_CAVEAT = "Caveat: this answer cites none of the passages found; check it against the sources."
 
 
 class ExportError(ValueError):
@@ -37,6 +41,44 @@ class CitedSource:
 
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def _catalog_entry(model_id: str | None):
+    if not model_id:
+        return None
+    try:
+        return load_catalog().chat_by_id(model_id)
+    except CatalogError:
+        return None
+
+
+def is_demo_model(model_id: str | None) -> bool:
+    """Whether the catalog marks this model id as the built-in demo model (demo = true)."""
+    entry = _catalog_entry(model_id)
+    return bool(entry and entry.demo)
+
+
+def model_label(model_id: str | None) -> str:
+    """The model as the reader knows it: the catalog's name with the id, or the id alone."""
+    entry = _catalog_entry(model_id)
+    if entry is None:
+        return model_id or ""
+    return f"{entry.name} [{model_id}]"
+
+
+def caveats(message) -> list[str]:
+    """The caveat lines an answer carries in an export: the demo model wrote it, statements in it are
+    not backed by the sources, or it cites none of the passages it was given."""
+    lines = []
+    if is_demo_model(getattr(message, "model", None)):
+        lines.append(DEMO_CAVEAT)
+    flagged = unsupported(message)
+    if flagged:
+        lines.append(f"Caveat: {len(flagged)} statement{'s' if len(flagged) != 1 else ''} of this answer "
+                     f"{'are' if len(flagged) != 1 else 'is'} not backed by the sources (flagged in the text).")
+    elif message.sources and not cited_sources(message.content, message.sources):
+        lines.append(NO_CITATION_CAVEAT)
+    return lines
 
 
 def unsupported(message) -> list[dict]:
@@ -74,28 +116,49 @@ def cited_sources(answer: str, sources: list[dict]) -> list[CitedSource]:
     return out
 
 
-def _heading(title: str, libraries: list[str], now: float | None) -> list[str]:
+def uncited_sources(answer: str, sources: list[dict]) -> list[CitedSource]:
+    """The passages the answer was given but does not cite ("also retrieved"), in their own order."""
+    cited = set(cited_numbers(answer))
+    return [CitedSource(s.get("n"), str(s.get("file", "?")), s.get("page"), excerpt(s.get("excerpt", "")))
+            for s in sources if s.get("n") not in cited]
+
+
+def _answer_heading(m) -> str:
+    model = f", model: {model_label(m.model)}" if m.model else ""
+    return f"Answer ({_when(m.created)}{model})"
+
+
+def _heading(title: str, libraries: list[str], now: float | None, messages=()) -> list[str]:
     lines = [f"Exported from Strongroom on {_when(now if now is not None else datetime.now().timestamp())}"]
     if libraries:
         lines.append("Libraries searched: " + ", ".join(libraries))
+    models = list(dict.fromkeys(m.model for m in messages if m.role == "assistant" and m.model))
+    if models:
+        lines.append("Model: " + ", ".join(model_label(m) for m in models))
+    if any(is_demo_model(m) for m in models):
+        lines.append(DEMO_CAVEAT)
     return lines
 
 
 def to_markdown(title: str, messages, libraries: list[str] | None = None, now: float | None = None) -> str:
-    parts = [f"# {title}", "", *(f"{line}  " for line in _heading(title, libraries or [], now)), ""]
+    messages = list(messages)
+    parts = [f"# {title}", "", *(f"{line}  " for line in _heading(title, libraries or [], now, messages)), ""]
     for m in messages:
         if m.role == "user":
             parts += [f"## Question ({_when(m.created)})", "", m.content.strip(), ""]
         elif m.role == "assistant":
-            model = f", {m.model}" if m.model else ""
-            parts += [f"### Answer ({_when(m.created)}{model})", "", _marked_markdown(m), ""]
+            parts += [f"### {_answer_heading(m)}", ""]
+            parts += [f"> **{line}**  " for line in caveats(m)] + ([""] if caveats(m) else [])
+            parts += [_marked_markdown(m), ""]
             check = _check_list(m)
             if check:
                 parts += [check[0], "", *(f"- {line}" for line in check[1:]), ""]
-            cited = cited_sources(m.content, m.sources)
-            if cited:
-                parts += ["Sources:", ""]
-                parts += [f"[{c.n}] {c.where}" + (f"  \n> {c.excerpt}" if c.excerpt else "") + "\n" for c in cited]
+            for label, listed in (("Sources:", cited_sources(m.content, m.sources)),
+                                  ("Also retrieved (not cited):", uncited_sources(m.content, m.sources))):
+                if listed:
+                    parts += [label, ""]
+                    parts += [f"[{c.n}] {c.where}" + (f"  \n> {c.excerpt}" if c.excerpt else "") + "\n"
+                              for c in listed]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -106,26 +169,32 @@ def to_docx(title: str, messages, libraries: list[str] | None = None, now: float
     doc.core_properties.title = title
     doc.core_properties.author = "Strongroom"
     doc.add_heading(title, level=0)
-    for line in _heading(title, libraries or [], now):
-        doc.add_paragraph(line).italic = True
+    messages = list(messages)
+    for line in _heading(title, libraries or [], now, messages):
+        doc.add_paragraph().add_run(line).italic = True
     for m in messages:
         if m.role == "user":
             doc.add_heading(f"Question ({_when(m.created)})", level=2)
             doc.add_paragraph(m.content.strip())
         elif m.role == "assistant":
-            model = f", {m.model}" if m.model else ""
-            doc.add_heading(f"Answer ({_when(m.created)}{model})", level=3)
+            doc.add_heading(_answer_heading(m), level=3)
+            for line in caveats(m):
+                doc.add_paragraph().add_run(line).bold = True
             _answer_paragraphs(doc, m)
             check = _check_list(m)
             if check:
                 doc.add_paragraph(check[0]).runs[0].italic = True
                 for line in check[1:]:
                     doc.add_paragraph(line, style="List Bullet")
-            for c in cited_sources(m.content, m.sources):
-                p = doc.add_paragraph()
-                p.add_run(f"[{c.n}] {c.where}").bold = True
-                if c.excerpt:
-                    doc.add_paragraph(c.excerpt, style="Quote")
+            for label, listed in (("Sources:", cited_sources(m.content, m.sources)),
+                                  ("Also retrieved (not cited):", uncited_sources(m.content, m.sources))):
+                if listed:
+                    doc.add_paragraph().add_run(label).italic = True
+                for c in listed:
+                    p = doc.add_paragraph()
+                    p.add_run(f"[{c.n}] {c.where}").bold = True
+                    if c.excerpt:
+                        doc.add_paragraph(c.excerpt, style="Quote")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -51,7 +51,14 @@ def test_markdown_export(conversation, tmp_path):
     assert "Libraries searched: Meridian" in text and "How much notice ends the lease?" in text
     assert ANSWER in text
     assert "[1] /matters/meridian/lease.pdf, page 4" in text and "ninety (90) days" in text
-    assert "[2] /matters/meridian/memo.txt" in text and "unused.txt" not in text
+    assert "[2] /matters/meridian/memo.txt" in text
+    # The passage found but not cited is listed after the cited ones, under its own label.
+    cited, also = text.split("Also retrieved (not cited):")
+    assert "unused.txt" not in cited and "[3] /matters/meridian/unused.txt" in also
+    # The model by its catalog name and id, and the demo model's caveat, at the top and on the answer.
+    assert "Model: SmolLM2 135M Instruct (demo) [smollm2-135m-instruct]" in text
+    assert "model: SmolLM2 135M Instruct (demo) [smollm2-135m-instruct])" in text
+    assert text.count("built-in demo model") == 2
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
 
 
@@ -63,7 +70,9 @@ def test_word_export_reads_back(conversation, tmp_path):
     assert doc.core_properties.title == "Notice period"
     assert "How much notice ends the lease?" in paragraphs and ANSWER in paragraphs
     assert "[1] /matters/meridian/lease.pdf, page 4" in paragraphs
-    assert not any("unused.txt" in p for p in paragraphs)
+    also = paragraphs.index("Also retrieved (not cited):")
+    assert [i for i, p in enumerate(paragraphs) if "unused.txt" in p] == [also + 1]
+    assert any(p.startswith("Caveat: written by the built-in demo model") for p in paragraphs)
 
 
 @pytest.mark.parametrize("name, message", [
@@ -114,6 +123,7 @@ def test_exports_keep_the_claim_check_marks(conversation, tmp_path):
     assert "1 of 2 statements are not backed by the sources" in md
     assert "- The landlord pays the removal costs [2]. (no source says this)" in md
     assert md.count("\u26a0 check:") == 1  # the earlier answer had no claims: nothing marked
+    assert "Caveat: 1 statement of this answer is not backed by the sources" in md
 
     doc = Document(export_conversation(tmp_path / "out.docx", "Notice", h.messages(cid)))
     runs = [r for p in doc.paragraphs for r in p.runs]
@@ -122,3 +132,15 @@ def test_exports_keep_the_claim_check_marks(conversation, tmp_path):
     texts = [p.text for p in doc.paragraphs]
     assert "Notice is ninety days [1]. \u26a0 check: The landlord pays the removal costs [2]." in texts
     assert any(t.startswith("1 of 2 statements") for t in texts)
+
+
+def test_caveats_follow_the_model_and_the_citations(conversation, tmp_path):
+    """No caveat for a catalog model that is not the demo; one for an answer that cites nothing it found."""
+    h, cid = conversation
+    h.add_message(cid, "user", "And the deposit?")
+    h.add_message(cid, "assistant", "The deposit is three months.", sources=SOURCES, model="mistral-7b-instruct-v0.3")
+    md = export_conversation(tmp_path / "out.md", "Notice", h.messages(cid)).read_text(encoding="utf-8")
+    last = md.split("## Question")[-1]
+    assert "built-in demo model" not in last and "Mistral 7B" in last
+    assert "Caveat: this answer cites none of the passages found" in last
+    assert "Sources:" not in last and last.count("Also retrieved (not cited):") == 1
