@@ -14,6 +14,7 @@ from app.cli.engine_session import SessionError, add_sampling_arguments, open_en
 from app.cli.library_sources import (Sources, add_library_arguments, print_sources, print_unsupported,
                                     stream_grounded)
 from app.core.engine.local_engine import Completion, ContextTooSmall, Engine
+from app.core.engine.repetition import FINISH_REASON as REPETITION, NOTE as REPETITION_NOTE
 from app.core.foundation.settings import Settings
 
 
@@ -122,6 +123,8 @@ def run(args) -> int:
                         "timings": {"load_s": round(loaded.load_s, 3), **timings}})
         else:
             print()
+            if finish == REPETITION:
+                print(f"strongroom: {REPETITION_NOTE}", file=sys.stderr)
             print_unsupported(extra.get("claims", []))
             print_sources(cited)
             for note in extra.get("notes", []):

@@ -14,6 +14,7 @@ from app.cli.engine_session import SessionError, add_sampling_arguments, open_en
 from app.cli.library_sources import (Sources, add_library_arguments, print_sources, print_unsupported,
                                     stream_grounded)
 from app.core.engine.local_engine import ContextTooSmall
+from app.core.engine.repetition import FINISH_REASON as REPETITION, NOTE as REPETITION_NOTE
 from app.core.foundation.settings import Settings
 
 HELP = "Type a question. /reset starts over, /quit leaves. Ctrl-C stops an answer."
@@ -76,6 +77,8 @@ def _loop(engine, loaded, settings: Settings, args, sources: Sources | None) -> 
                     print(f"\nstrongroom: {exc}", file=sys.stderr)
                     continue
                 print()
+                if result.finish_reason == REPETITION:
+                    print(f"({REPETITION_NOTE})", file=sys.stderr)
                 print_unsupported([c.to_json() for c in result.claims])
                 print_sources(result.sources)
                 history += [{"role": "user", "content": line}, {"role": "assistant", "content": result.text}]
@@ -95,6 +98,8 @@ def _loop(engine, loaded, settings: Settings, args, sources: Sources | None) -> 
             print()
             if completion.finish_reason == "cancelled":
                 print("(stopped)", file=sys.stderr)
+            elif completion.finish_reason == REPETITION:
+                print(f"({REPETITION_NOTE})", file=sys.stderr)
             history.append({"role": "assistant", "content": completion.text})
     finally:
         engine.close()

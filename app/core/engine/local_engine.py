@@ -25,6 +25,7 @@ from app.core.engine.chat_template import ChatTemplate, ChatTemplateError, ChatT
 from app.core.engine.context_budget import ContextTooSmall, FittedPrompt, compose_user_message, fit_prompt, trim_messages
 from app.core.engine.sampling import SamplingParams
 from app.core.engine.llama_runtime import N_BATCH, Aborted, LoadCancelled, Runtime, supports_gpu_offload
+from app.core.engine.repetition import FINISH_REASON as REPETITION, repeating_lines, repeating_tokens
 from app.core.models.registry import LoadPolicy, ModelInfo, Registry
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class Timings:
 @dataclass
 class Completion:
     text: str
-    finish_reason: str  # "stop" (end of answer), "length" (max_tokens), "cancelled"
+    finish_reason: str  # "stop" (end of answer), "length" (max_tokens), "cancelled", "repetition" (a loop, stopped)
     timings: Timings
     max_tokens: int = 0  # after clipping to the context
     dropped_turns: int = 0  # oldest turns left out to fit the context
@@ -332,7 +333,9 @@ class Engine:
                      stats.prompt_tokens - stats.prompt_evaluated)
             sampler = runtime.make_sampler(sampling)
             try:
-                for _token, text in runtime.generate(sampler, fitted.max_tokens, gen._cancel):
+                tokens: list[int] = []
+                finish = ""
+                for token, text in runtime.generate(sampler, fitted.max_tokens, gen._cancel):
                     timings.tokens += 1
                     last_at = time.perf_counter()
                     if timings.tokens == 1:
@@ -340,7 +343,13 @@ class Engine:
                     if text:
                         pieces.append(text)
                         gen._emit(text)
-                finish = runtime.finish
+                    tokens.append(token)
+                    # A runaway loop is stopped here, not left to run until max_tokens (see repetition).
+                    if repeating_tokens(tokens) or ("\n" in text and repeating_lines("".join(pieces))):
+                        finish = REPETITION
+                        log.info("generation stopped: repetition after %d tokens", timings.tokens)
+                        break
+                finish = finish or runtime.finish
                 if runtime.first_token_at:  # also when the first token ends the answer
                     timings.ttft_ms = (runtime.first_token_at - started) * 1000
             finally:
