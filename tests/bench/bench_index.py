@@ -1,10 +1,13 @@
 """Indexing and retrieval benchmark, as ratios measured in one run (no timed assertions in tests).
 
     .venv/bin/python tests/bench/bench_index.py [--files 120] [--points 100000] [--tree 5000] [--json]
+        [--backends llama.cpp,sentence-transformers]
 
 1. Pipeline throughput on real documents this machine already has (Debian docs and manuals,
    Python package docs, PDFs found on disk), against the floor: the same chunks embedded
-   alone, same process, same batch size. Target: ratio >= 0.8.
+   alone, same process, same batch size. Target: ratio >= 0.8. Run once per embedding backend,
+   side by side: llama.cpp (the runtime) and sentence-transformers (the reference, and the backend
+   before issue 15). Target: llama.cpp >= 1.5 x the old backend's chunks/s.
 2. A moved file costs no embedding. Target: 0 texts embedded.
 3. Re-sync of an unchanged tree of 5k files. Target: < 5 s.
 4. Query latency at 100k chunks of 384 dimensions (synthetic vectors; BM25 over real words),
@@ -36,7 +39,8 @@ guard.install()
 import numpy as np  # noqa: E402
 
 from app.core.library import ingest  # noqa: E402
-from app.core.index.embedder import Embedder  # noqa: E402
+from app.core.index.embedder import Embedder, resolve_model  # noqa: E402
+from app.core.foundation.settings import Settings  # noqa: E402
 from app.core.library.libraries import LibraryManager  # noqa: E402
 from app.core.index.edge_store import EdgeStore  # noqa: E402
 from app.core.index.store import ChunkPoint, folder_chain  # noqa: E402
@@ -95,6 +99,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_pipeline(work: Path, embedder: Embedder, n_files: int) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
     corpus = work / "corpus"
     copy_corpus(find_documents(n_files), corpus)
     manager = LibraryManager(work / "libraries")
@@ -204,16 +209,27 @@ def main() -> int:
     ap.add_argument("--tree", type=int, default=5000, help="files in the unchanged re-sync tree")
     ap.add_argument("--points", type=int, default=100_000, help="chunks in the query-latency shard")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--backends", default="llama.cpp,sentence-transformers",
+                    help="embedding backends for the pipeline run, side by side; the first serves the rest")
     args = ap.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     work = Path(tempfile.mkdtemp(prefix="strongroom-bench-"))
     os.environ["STRONGROOM_HOME"] = str(work / "home")
     try:
-        embedder = Embedder.from_settings()
-        t0 = time.perf_counter()
-        embedder.load()
-        embedder.embed_passages(["warm-up"])
-        results = {"embedder_load_s": round(time.perf_counter() - t0, 2), "cpus": os.cpu_count()}
-        for key, fn in (("pipeline", lambda: bench_pipeline(work, embedder, args.files)),
+        model_id = Settings().get("retrieval.embedding_model")
+        embedders = {b: Embedder(resolve_model(model_id, backend=b)) for b in backends}
+        results = {"cpus": os.cpu_count(), "embedder_load_s": {}}
+        for name, e in embedders.items():
+            t0 = time.perf_counter()
+            e.load()
+            e.embed_passages(["warm-up"])
+            results["embedder_load_s"][name] = round(time.perf_counter() - t0, 2)
+        embedder = embedders[backends[0]]
+        for name, e in list(embedders.items())[1:]:
+            t0 = time.perf_counter()
+            results[f"pipeline_{name}"] = bench_pipeline(work / name, e, args.files)
+            print(f"pipeline ({name}): {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+        for key, fn in (("pipeline", lambda: bench_pipeline(work / backends[0], embedder, args.files)),
                         ("resync", lambda: bench_resync(work, embedder, args.tree)),
                         ("query", lambda: bench_queries(work, args.points))):
             t0 = time.perf_counter()
@@ -235,6 +251,12 @@ def main() -> int:
         (f"open a {q['points']}-chunk library", f"{q['open_s']} s", "< 0.5 s"),
         ("peak memory (max RSS)", f"{results['peak_rss_mb']} MB", ""),
     ]
+    for name in backends[1:]:
+        o = results[f"pipeline_{name}"]
+        rows.insert(1, (f"pipeline, {backends[0]} vs {name}",
+                        f"{p['pipeline_chunks_per_s']} vs {o['pipeline_chunks_per_s']} chunks/s = "
+                        f"{p['pipeline_chunks_per_s'] / o['pipeline_chunks_per_s']:.2f} x", ">= 1.5 x"))
+    print(f"embedder load: {results['embedder_load_s']}")
     print(f"corpus: {p['files']} real files {p['kinds']}, {p['chunks']} chunks, {p['failed']} failed to parse")
     print(f"{'measure':50} {'result':42} target")
     for name, value, target in rows:

@@ -136,7 +136,9 @@ class Embedder:
         from app.core.foundation.settings import Settings
 
         settings = settings or Settings()
-        return cls(resolve_model(settings.get("retrieval.embedding_model")))
+        # STRONGROOM_EMBEDDING_BACKEND=sentence-transformers runs the reference (benchmarks, comparisons).
+        backend = os.environ.get("STRONGROOM_EMBEDDING_BACKEND", "auto")
+        return cls(resolve_model(settings.get("retrieval.embedding_model"), backend=backend))
 
     @property
     def backend(self) -> str:
