@@ -44,6 +44,10 @@ class ChatController(QObject):
         self.generation = None
         self.answer_widget: MessageWidget | None = None
         self._running: tuple | None = None  # (task, generation, conversation, answer) of the answer being written
+        # The matter a new conversation is about unless the user chooses another: the libraries last
+        # chosen or asked about, or a library just added (never added to a conversation on its own).
+        self.last_libraries: list[str] = []
+        self.editing: tuple[int, str] | None = None  # (index of the question being edited, the input before)
         self.bridge = tasks.UiBridge(self)
         self.bridge.token.connect(self._on_token)
         view.send_requested.connect(self.send)
@@ -51,6 +55,7 @@ class ChatController(QObject):
         view.regenerate_requested.connect(self.regenerate)
         view.edit_requested.connect(self.edit)
         view.libraries_changed.connect(self.set_libraries)
+        view.undo_edit_requested.connect(self.undo_edit)
 
     @property
     def busy(self) -> bool:
@@ -61,10 +66,11 @@ class ChatController(QObject):
         """Shows a conversation; one listed from the history shows its messages once they are read."""
         if self.busy:
             self.stop()
+        self.undo_edit()
         conv = self.keeper.get(conversation_id)
         self.conversation = conv
         self.view.show_messages(conv.title, conv.messages if conv.loaded else [])
-        self.view.chips.set_libraries(self.services.library_names(), conv.libraries)
+        self.show_libraries(conv)
         if conv.loaded:
             self._emit_sources(conv)
             return
@@ -76,6 +82,7 @@ class ChatController(QObject):
         if conv is not self.conversation:
             return  # the user moved on meanwhile
         self.view.show_messages(conv.title, conv.messages)
+        self.show_libraries(conv)
         self.view.set_busy(self.busy)
         self._emit_sources(conv)
         self.status.emit("Ready")
@@ -84,21 +91,34 @@ class ChatController(QObject):
         last = next((m for m in reversed(conv.messages) if m.role == "assistant"), None)
         self.sources_changed.emit(last.sources if last else [])
 
-    def new_conversation(self) -> Conversation:
+    def new_conversation(self, libraries: list[str] | None = None) -> Conversation:
+        """A new conversation about `libraries`, by default the matter last used; while it is empty the
+        view asks which matter it is about, with that one chosen."""
         if self.busy:
             self.stop()
-        libraries = self.conversation.libraries if self.conversation else self.view.chips.selected()
+        self.undo_edit()
+        names = self.services.library_names()
+        if libraries is None:
+            libraries = [n for n in self.last_libraries if n in names]
         conv = self.keeper.create(NEW_TITLE, libraries)
         self.conversation = conv
         self.view.show_messages(conv.title, [])
-        self.view.chips.set_libraries(self.services.library_names(), conv.libraries)
+        self.show_libraries(conv, names)
         self.sources_changed.emit([])
         self.conversations_changed.emit()
         return conv
 
+    def show_libraries(self, conv: Conversation, names: list[str] | None = None) -> None:
+        names = self.services.library_names() if names is None else names
+        self.view.show_libraries(names, [n for n in conv.libraries if n in names], choosing=not conv.messages)
+
     def set_libraries(self, names: list[str]) -> None:
+        """The user chose the conversation's libraries (chips or the matter chooser)."""
         if self.conversation:
             self.keeper.set_libraries(self.conversation, names)
+            self.show_libraries(self.conversation)
+        if names:
+            self.last_libraries = list(names)
 
     # -- asking ---------------------------------------------------------------------------
     def send(self, text: str) -> None:
@@ -111,6 +131,13 @@ class ChatController(QObject):
             self.view.input.setPlainText(text)
             self.status.emit("The conversation is still being opened; send again in a moment.")
             return
+        if self.editing is not None:  # the edited question replaces the earlier one and what followed
+            index, _before = self.editing
+            self.editing = None
+            self.view.edit_banner.hide()
+            self._truncate(index)
+        if conv.libraries:
+            self.last_libraries = list(conv.libraries)
         question = ShownMessage("user", text.strip())
         conv.messages.append(question)
         self.keeper.add_message(conv, question)
@@ -157,6 +184,13 @@ class ChatController(QObject):
         answer.model = result.model or None  # saved with it, as the CLI saves its answers
         answer.timings = dict(result.timings)
         answer.claims = list(result.claims)  # rendered as "check this" marks; saved with the sources
+        # How it ended and where it came from, saved with it (the history keeps timings as they are).
+        if result.stopped:
+            answer.timings["stopped"] = True
+        if result.finish_reason == "repetition":
+            answer.timings["repetition"] = True
+        if not result.from_documents:
+            answer.timings["plain_chat"] = True
         self.speed.emit(result.tokens_per_second)
         self._finish(conv, answer)
 
@@ -177,7 +211,9 @@ class ChatController(QObject):
         if answer.text or not error:
             self.keeper.add_message(conv, answer)
         self._set_busy(False)
-        self.status.emit(error or ("Stopped." if answer.stopped else "Ready"))
+        self.status.emit(error or ("Stopped." if answer.stopped else
+                                   "Stopped: the model was repeating itself." if answer.timings.get("repetition")
+                                   else "Ready"))
         if conv is self.conversation:
             self.sources_changed.emit(answer.sources)
         self.conversations_changed.emit()
@@ -207,19 +243,44 @@ class ChatController(QObject):
         conv = self.conversation
         if self.busy or conv is None or not conv.messages:
             return
+        self.undo_edit()
         last_user = max(i for i, m in enumerate(conv.messages) if m.role == "user")
         self._truncate(last_user + 1)
         self._answer()
 
     def edit(self, index: int) -> None:
-        """Puts the question back in the input box and removes it and what followed."""
+        """Puts the question back in the input box. Nothing is removed yet: the question and what followed
+        stay (dimmed, as the earlier version) until the edited question is sent; Undo brings them back."""
         conv = self.conversation
         if self.busy or conv is None or index >= len(conv.messages):
             return
-        text = conv.messages[index].text
-        self._truncate(index)
-        self.view.input.setPlainText(text)
+        before = self.view.input.toPlainText()
+        if self.editing is not None:
+            before = self.editing[1]
+            self._mark_superseded(self.editing[0], False)
+        self.editing = (index, before)
+        self._mark_superseded(index, True)
+        self.view.edit_banner.show()
+        self.view.input.setPlainText(conv.messages[index].text)
+        self.view.input.moveCursor(self.view.input.textCursor().MoveOperation.End)
         self.view.focus_input()
+        self.status.emit("Editing the question: send it to replace the earlier one, or undo (Ctrl+Z).")
+
+    def undo_edit(self) -> bool:
+        """Leaves an edit: the question and its answer stay as they were, the input as before the edit."""
+        if self.editing is None:
+            return False
+        index, before = self.editing
+        self.editing = None
+        self._mark_superseded(index, False)
+        self.view.edit_banner.hide()
+        self.view.input.setPlainText(before)
+        self.status.emit("Edit undone: the question and its answer are as they were.")
+        return True
+
+    def _mark_superseded(self, index: int, superseded: bool) -> None:
+        for widget in self.view.widgets[index:]:
+            widget.set_superseded(superseded)
 
     def _truncate(self, index: int) -> None:
         self.keeper.truncate(self.conversation, index)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import markdown_render
+from .chat_notices import DemoBanner, EditBanner, MatterChooser, answer_notes, input_placeholder
 from .services import ShownMessage, footnotes
 
 RENDER_INTERVAL_MS = 50  # streaming re-renders at most 20 times a second, not once per token
@@ -85,6 +86,14 @@ class MessageWidget(QFrame):
         self.check_note.setAccessibleName("Statements to check")
         self.check_note.hide()
         layout.addWidget(self.check_note)
+        # Where the answer comes from, when that needs saying (plain chat; documents that back nothing).
+        self.source_note = QLabel("")
+        self.source_note.setObjectName("answerSourceNote")
+        self.source_note.setWordWrap(True)
+        self.source_note.setAccessibleName("Where this answer comes from")
+        self.source_note.hide()
+        layout.addWidget(self.source_note)
+        self.superseded = False  # an earlier version, kept while its question is being edited
         self.note = QLabel("")
         self.note.setObjectName("messageNote")
         self.note.setWordWrap(True)
@@ -139,13 +148,28 @@ class MessageWidget(QFrame):
             f'<span style="background-color:{markdown_render.CHECK_BACKGROUND};">&nbsp;{markdown_render.CHECK_MARKER}'
             f"&nbsp;</span> {html.escape(check)}" if check else "")
         self.check_note.setVisible(bool(check))
-        notes = []
-        if self.message.stopped:
-            notes.append("Stopped.")
+        source, notes = answer_notes(self.message)
+        self.source_note.setText(source)
+        self.source_note.setVisible(bool(source))
+        if self.superseded:
+            notes.insert(0, "Earlier version: replaced when you send the edited question (Ctrl+Z keeps it).")
         if self.message.error:
             notes.append(self.message.error)
         self.note.setText(" ".join(notes))
         self.note.setVisible(bool(notes))
+
+    def set_superseded(self, superseded: bool) -> None:
+        """Dims an earlier version while its question is edited; it is still read and copied as it was."""
+        from PySide6.QtWidgets import QGraphicsOpacityEffect
+
+        self.superseded = superseded
+        if superseded:
+            effect = QGraphicsOpacityEffect(self)
+            effect.setOpacity(0.55)
+            self.setGraphicsEffect(effect)
+        else:
+            self.setGraphicsEffect(None)
+        self.render()
 
     def set_busy(self, busy: bool) -> None:
         for name in ("regenerate_button", "edit_button"):
@@ -162,6 +186,7 @@ class InputBox(QPlainTextEdit):
 
     submitted = Signal()
     escaped = Signal()
+    undo_edit = Signal()  # Ctrl+Z with nothing typed left to undo: undo the edit of a question
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -177,6 +202,9 @@ class InputBox(QPlainTextEdit):
             return
         if event.key() == Qt.Key.Key_Escape:
             self.escaped.emit()  # Esc stops an answer even when no window shortcut is active
+            return
+        if event.matches(QKeySequence.StandardKey.Undo) and not self.document().isUndoAvailable():
+            self.undo_edit.emit()
             return
         super().keyPressEvent(event)
 
@@ -231,6 +259,8 @@ class ChatView(QWidget):
     citation_clicked = Signal(int, int)  # message index, n
     message_selected = Signal(int)
     libraries_changed = Signal(list)
+    undo_edit_requested = Signal()
+    models_requested = Signal()  # "Open Models" on the demo model's banner
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -246,6 +276,9 @@ class ChatView(QWidget):
         self.title.setObjectName("conversationTitle")
         self.title.setAccessibleName("Conversation title")
         outer.addWidget(self.title)
+        self.demo_banner = DemoBanner(self)
+        self.demo_banner.models_requested.connect(self.models_requested)
+        outer.addWidget(self.demo_banner)
 
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
@@ -260,6 +293,10 @@ class ChatView(QWidget):
         self.placeholder.setObjectName("emptyChat")
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chooser = MatterChooser(self.column)  # on an empty conversation: which matter it is about
+        self.chooser.chosen.connect(self.libraries_changed)
+        self.chooser.hide()
+        self.messages_layout.addWidget(self.chooser)
         self.messages_layout.addWidget(self.placeholder)
         self.messages_layout.addStretch(1)
         self.scroll.setWidget(self.column)
@@ -271,6 +308,9 @@ class ChatView(QWidget):
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(24, 10, 24, 14)
         bl.setSpacing(8)
+        self.edit_banner = EditBanner(bottom)
+        self.edit_banner.undo_requested.connect(self.undo_edit_requested)
+        bl.addWidget(self.edit_banner)
         self.chips = LibraryChips(bottom)
         self.chips.changed.connect(self.libraries_changed)
         bl.addWidget(self.chips)
@@ -279,6 +319,7 @@ class ChatView(QWidget):
         self.input = InputBox(bottom)
         self.input.submitted.connect(self._submit)
         self.input.escaped.connect(self._escape)
+        self.input.undo_edit.connect(self.undo_edit_requested)
         row.addWidget(self.input, 1)
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("primary")
@@ -292,6 +333,9 @@ class ChatView(QWidget):
         stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         stop.activated.connect(self._escape)
+        undo = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)  # the input box handles its own
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(lambda: self.edit_banner.isVisible() and self.undo_edit_requested.emit())
         self._follow_bottom = True
         self.set_placeholder("Ask a question about your documents. Answers cite the file and page they come from.")
 
@@ -299,6 +343,14 @@ class ChatView(QWidget):
     def set_placeholder(self, text: str) -> None:
         self.placeholder.setText(text)
         self.placeholder.setVisible(bool(text) and not self.widgets)
+
+    def show_libraries(self, names: list[str], selected: list[str], choosing: bool) -> None:
+        """The conversation's libraries on the chips and in the input's placeholder; while it is empty
+        (choosing), the matter chooser asks which one it is about."""
+        self.chips.set_libraries(names, selected)
+        self.chooser.set_libraries(names, selected)
+        self.chooser.setVisible(choosing and bool(names))
+        self.input.setPlaceholderText(input_placeholder(selected))
 
     def clear(self) -> None:
         for w in self.widgets:
@@ -323,6 +375,7 @@ class ChatView(QWidget):
         self.messages_layout.insertWidget(self.messages_layout.count() - 1, widget)
         self.widgets.append(widget)
         self.placeholder.hide()
+        self.chooser.hide()  # the conversation has begun: its matter is chosen
         self._follow_bottom = True
         widget.set_busy(self.busy)
         return widget

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.controller.sources_changed.connect(self.sources.set_sources)
         self.controller.busy_changed.connect(self._busy_changed)
         self.chat.citation_clicked.connect(self.open_citation)
+        self.chat.models_requested.connect(self.show_models)
         self.sidebar.conversation_selected.connect(self._open_conversation)
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.rename_requested.connect(self.rename_conversation)
@@ -237,9 +238,8 @@ class MainWindow(QMainWindow):
 
     def ask_library(self, name: str) -> None:
         """"Start asking" after indexing: a new conversation in that matter, and nothing else."""
-        self.controller.new_conversation()
-        self.controller.set_libraries([name])
-        self.chat.chips.set_libraries(self.services.library_names(), [name])
+        self.controller.new_conversation([name])
+        self.controller.last_libraries = [name]
         self.refresh_conversations()
         self.focus_input()
 
@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.services.history_notice, 15000)
         if self.controller.conversation is None:
             first = self.keeper.list()
+            # A new conversation is about the matter last asked about, unless the user chooses another.
+            self.controller.last_libraries = next((list(c.libraries) for c in first if c.libraries), [])
             if first:
                 self.controller.open(first[0].id)
                 if self.pages.currentWidget() is self.welcome:  # a restored conversation is not covered
@@ -378,13 +380,15 @@ class MainWindow(QMainWindow):
         bridge = tasks.UiBridge(self)
         bridge.progress.connect(lambda f: self.model_label.setText(f"Loading {info.name}\u2026 {int(float(f) * 100)}%"))
 
-        def load() -> object:
+        def load() -> bool:
             # Creating the engine imports llama.cpp: done here, off the UI thread, like the load itself.
-            return self.services.load_model(info, on_progress=bridge.emit_progress).result()
+            self.services.load_model(info, on_progress=bridge.emit_progress).result()
+            return self.services.is_demo_model(info)
 
-        def loaded(_result) -> None:
+        def loaded(demo: bool) -> None:
             self.loading_model = False
             self.model_label.setText(f"Model: {info.name}")
+            self.chat.demo_banner.set_demo(demo)  # its answers are unreliable: said while it is loaded
             self.models_view.set_loaded(entry.path)
             bridge.deleteLater()
 
@@ -403,25 +407,30 @@ class MainWindow(QMainWindow):
 
         def unloaded(_r) -> None:
             self.model_label.setText("No model loaded")
+            self.chat.demo_banner.set_demo(False)
             self.models_view.set_loaded(None)
 
         tasks.run_in_background(future.result, on_success=unloaded, error_parent=self)
 
     # -- libraries -----------------------------------------------------------------------------------
     def _libraries_changed(self, names: list[str]) -> None:
-        """A library the user just added is searched at once: adding a folder, then asking, must work
-        without finding the chips first. Libraries that existed keep the conversation's choice."""
+        """Information barriers: a library just added joins no conversation, open or not; it becomes the
+        matter a new conversation is about by default. A removed library leaves the open conversation."""
         known = getattr(self, "_known_libraries", None)
         added = [n for n in names if known is not None and n not in known]
         self._known_libraries = list(names)
         self.sidebar.set_libraries(names)
         self.welcome.set_libraries(names)
+        if added:
+            self.controller.last_libraries = added[-1:]
         conv = self.controller.conversation
-        selected = list(conv.libraries) if conv else self.chat.chips.selected()
-        selected = [n for n in selected if n in names] + [n for n in added if n not in selected]
-        self.chat.chips.set_libraries(names, selected)
-        if conv is not None and selected != conv.libraries:
-            self.controller.set_libraries(selected)
+        if conv is None:
+            self.chat.show_libraries(names, [], choosing=True)
+            return
+        kept = [n for n in conv.libraries if n in names]
+        if kept != conv.libraries:
+            self.controller.set_libraries(kept)
+        self.controller.show_libraries(conv, names)
 
     # -- settings ------------------------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:

@@ -39,7 +39,10 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
         assert finished[0].chunks > 0
 
         window.show_chat()
-        # The library just added is searched without the user finding its chip.
+        # The library just added joins no open conversation (information barriers); a new conversation
+        # is about it without the user finding its chip.
+        assert window.controller.conversation.libraries == []
+        window.new_action.trigger()
         assert window.chat.chips.selected() == ["Okafor matter"]
         window.chat.input.setPlainText("How much written notice is needed to terminate the agreement?")
         qtbot.keyClick(window.chat.input, Qt.Key.Key_Return)

@@ -22,6 +22,7 @@ single-instance check and the theme use `paths` before the window needs any of t
 import importlib
 
 from app.core.answers.citations import MARKER_RE, cited_numbers, excerpt, footnotes
+from app.core.engine.repetition import NOTE as REPETITION_NOTE
 from app.core.foundation import paths
 from app.core.foundation.logs import error_kind, ref
 from app.core.foundation.settings import SettingInvalid, SettingLocked, Settings
@@ -48,7 +49,7 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = ["MARKER_RE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "NotSaved",
+__all__ = ["MARKER_RE", "REPETITION_NOTE", "WARM_UP", "Conversation", "ConversationStore", "HistoryConversations", "NotSaved",
            "SessionConversations", "new_conversation",
            "SettingInvalid", "SettingLocked", "Settings", "ShownMessage", "cited_numbers", "excerpt", "footnotes",
            "error_kind", "paths", "ref", "start_folder_watcher", "warm_up", *_ON_FIRST_USE]

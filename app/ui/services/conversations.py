@@ -129,7 +129,8 @@ class HistoryConversations:
             if m.role not in ("user", "assistant"):
                 continue
             shown.append(ShownMessage(role=m.role, text=m.content, sources=list(m.sources), id=m.id, model=m.model,
-                                      timings=dict(m.timings), claims=list(m.claims)))
+                                      timings=dict(m.timings), claims=list(m.claims),
+                                      stopped=bool(m.timings.get("stopped"))))
         return shown
 
     def get(self, stored_id: int) -> Conversation:

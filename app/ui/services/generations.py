@@ -19,6 +19,8 @@ class Answer:
     # retrieval_ms for an answer from libraries.
     timings: dict = field(default_factory=dict)
     claims: list[dict] = field(default_factory=list)  # an answer from libraries, checked sentence by sentence
+    finish_reason: str = ""  # the engine's: stop, length, cancelled, repetition (a loop it stopped), nothing-found
+    from_documents: bool = False  # answered from libraries (False: plain chat with the model)
 
 
 class Generation(Protocol):
@@ -44,7 +46,8 @@ class EngineGeneration:
         timings = {"ttft_ms": round(t.ttft_ms, 1), "tokens": t.tokens, "tokens_per_s": round(t.tokens_per_s, 2),
                    "prompt_tokens": t.prompt_tokens}
         return Answer(text=completion.text, stopped=completion.finish_reason == "cancelled",
-                      tokens=t.tokens, tokens_per_second=t.tokens_per_s, model=self._model, timings=timings)
+                      tokens=t.tokens, tokens_per_second=t.tokens_per_s, model=self._model, timings=timings,
+                      finish_reason=completion.finish_reason)
 
 
 class RagGeneration:
@@ -62,4 +65,4 @@ class RagGeneration:
         r = self._run(self._cancel)
         return Answer(text=r.text, sources=list(r.sources), stopped=r.finish_reason == "cancelled",
                       tokens=r.tokens, tokens_per_second=r.tokens_per_s, model=self._model, timings=r.timings(),
-                      claims=[c.to_json() for c in r.claims])
+                      claims=[c.to_json() for c in r.claims], finish_reason=r.finish_reason, from_documents=True)

@@ -163,6 +163,14 @@ class Services:
     def loaded_model(self) -> ModelInfo | None:
         return self._engine.loaded_model if self._engine is not None else None
 
+    def is_demo_model(self, info: ModelInfo | None) -> bool:
+        """True for the built-in demo model (its catalog entry says demo = true, or it came from the demo
+        package): its answers are unreliable, and the window says so while it is loaded."""
+        if info is None:
+            return False
+        entry = self.registry.catalog.chat_by_id(info.catalog_id) if info.catalog_id else None
+        return info.origin == "demo" or bool(entry is not None and entry.demo)
+
     def load_refusal(self, info: ModelInfo) -> str | None:
         """Why the engine would refuse this model under the settings in force now; None if it would load."""
         return self.registry.load_refusal(info, LoadPolicy.from_settings(self.settings))
