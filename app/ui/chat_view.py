@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from . import markdown_render
 from .chat_notices import DemoBanner, EditBanner, MatterChooser, answer_notes, input_placeholder
+from .answer_sources import AnswerSources
 from .services import ShownMessage, footnotes
 
 RENDER_INTERVAL_MS = 50  # streaming re-renders at most 20 times a second, not once per token
@@ -61,6 +62,7 @@ class MessageWidget(QFrame):
 
     citation_clicked = Signal(int)  # n
     copy_requested = Signal()
+    selected = Signal()  # the user clicked this message or its sources: its sources go to the pane
     regenerate_requested = Signal()
     edit_requested = Signal()
 
@@ -99,6 +101,11 @@ class MessageWidget(QFrame):
         self.note.setWordWrap(True)
         self.note.hide()
         layout.addWidget(self.note)
+        self.sources_list = AnswerSources(self)  # "Sources (n)" under an answer, collapsed until clicked
+        self.sources_list.source_clicked.connect(self.citation_clicked)
+        self.sources_list.opened.connect(self.selected)
+        layout.addWidget(self.sources_list)
+        self.text.viewport().installEventFilter(self)
 
         actions = QHBoxLayout()
         actions.setSpacing(6)
@@ -157,6 +164,20 @@ class MessageWidget(QFrame):
             notes.append(self.message.error)
         self.note.setText(" ".join(notes))
         self.note.setVisible(bool(notes))
+        if self.message.role == "assistant":
+            self.sources_list.set_sources(self.message.sources)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self.selected.emit()
+        super().mousePressEvent(event)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt naming
+        try:
+            if event.type() == QEvent.Type.MouseButtonPress and watched is self.text.viewport():
+                self.selected.emit()
+        except RuntimeError:  # the text block is being destroyed with this message
+            pass
+        return False
 
     def set_superseded(self, superseded: bool) -> None:
         """Dims an earlier version while its question is edited; it is still read and copied as it was."""
@@ -369,6 +390,7 @@ class ChatView(QWidget):
         widget = MessageWidget(message, self.column)
         index = len(self.widgets)
         widget.citation_clicked.connect(lambda n, i=index: self.citation_clicked.emit(i, n))
+        widget.selected.connect(lambda i=index: self.message_selected.emit(i))
         widget.copy_requested.connect(lambda w=widget: QApplication.clipboard().setText(w.copy_text()))
         widget.regenerate_requested.connect(self.regenerate_requested)
         widget.edit_requested.connect(lambda i=index: self.edit_requested.emit(i))

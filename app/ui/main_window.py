@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget
 
-from . import history_actions, tasks, ui_thread_gc
+from . import answer_sources, export_action, history_actions, tasks, ui_thread_gc
 from .chat_controller import ChatController
 from .chat_view import ChatView
 from .conversation_keeper import ConversationKeeper
@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         self.controller.sources_changed.connect(self.sources.set_sources)
         self.controller.busy_changed.connect(self._busy_changed)
         self.chat.citation_clicked.connect(self.open_citation)
+        self.chat.message_selected.connect(
+            lambda i: self.sources.set_sources(*answer_sources.focus(self.chat.widgets, i)))
         self.chat.models_requested.connect(self.show_models)
         self.sidebar.conversation_selected.connect(self._open_conversation)
         self.sidebar.new_requested.connect(self.new_conversation)
@@ -168,6 +170,9 @@ class MainWindow(QMainWindow):
         self.new_action = self._action(file, "&New conversation", self.new_conversation, "Ctrl+N")
         self._action(file, "Add &library folder\u2026", lambda: (self.show_libraries(), self.libraries_view.add_folder()))
         self._action(file, "Add &model file\u2026", lambda: (self.show_models(), self.models_view.add_model_file()))
+        file.addSeparator()
+        self.export_menu_action = self._action(file, "&Export conversation\u2026", lambda: export_action.start(self),
+                                               "Ctrl+Shift+E")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -349,8 +354,7 @@ class MainWindow(QMainWindow):
             answers[-1].copy_button.click()
 
     def open_citation(self, message_index: int, n: int) -> None:
-        widget = self.chat.widgets[message_index]
-        self.sources.set_sources(widget.message.sources)
+        self.sources.set_sources(*answer_sources.focus(self.chat.widgets, message_index))
         self.set_sources_visible(True)
         if not self.sources.open_source(n):
             self.statusBar().showMessage(f"Source [{n}] is not available for this answer.", 6000)

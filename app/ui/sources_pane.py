@@ -10,6 +10,14 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, Q
 from .source_viewer import SourceViewer
 
 N_ROLE = Qt.ItemDataRole.UserRole
+LIST_MIN_HEIGHT = 110
+READING_SHARE = 0.42
+EMPTY = ("Answers drawn from your libraries list their sources here. Click a number like [1] in an answer to "
+         "open the passage, or click an earlier answer to see its sources.")
+
+
+def _key(sources: list[dict]) -> tuple:
+    return tuple((s.get("n"), s.get("file"), s.get("page"), s.get("excerpt")) for s in sources)
 
 
 def source_label(s: dict) -> str:
@@ -33,14 +41,20 @@ class SourcesPane(QWidget):
         title = QLabel("Sources")
         title.setObjectName("sectionTitle")
         layout.addWidget(title)
-        self.empty = QLabel("Answers drawn from your libraries list their sources here. "
-                            "Click a number like [1] in an answer to open the passage.")
+        self.which = QLabel("")  # which answer's sources are listed
+        self.which.setObjectName("cardMeta")
+        self.which.setWordWrap(True)
+        self.which.setAccessibleName("Whose sources these are")
+        layout.addWidget(self.which)
+        self.empty = QLabel(EMPTY)
         self.empty.setWordWrap(True)
         self.empty.setObjectName("cardMeta")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.empty)
         self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setChildrenCollapsible(False)  # the list stays usable while the viewer is open
         self.list = QListWidget()
+        self.list.setMinimumHeight(LIST_MIN_HEIGHT)
         self.list.setObjectName("sourceList")
         self.list.setAccessibleName("Sources of the answer")
         self.list.setWordWrap(True)
@@ -56,7 +70,17 @@ class SourcesPane(QWidget):
         layout.addWidget(self.split, 1)
         self.set_sources([])
 
-    def set_sources(self, sources: list[dict]) -> None:
+    def set_sources(self, sources: list[dict], which: str = "", empty: str = "") -> None:
+        """Lists the sources of the answer in focus (`which` names it); the viewer closes when they change."""
+        changed = _key(sources) != _key(self.sources)
+        self.which.setText((which or "Sources of the latest answer") if sources else "")
+        self.which.setVisible(bool(self.which.text()))
+        self.empty.setText(empty or EMPTY)
+        if not changed and self.list.count() == len(sources):
+            return
+        if changed:
+            self.viewer.clear()
+            self.viewer.hide()
         self.sources = list(sources)
         self.list.clear()
         for s in self.sources:
@@ -75,9 +99,29 @@ class SourcesPane(QWidget):
             if self.list.item(i).data(N_ROLE) == n:
                 self.list.setCurrentRow(i)
         self.viewer.show()
+        self._widen()
         self.viewer.show_source(source["file"], source.get("page"), source.get("excerpt", ""))
         self.source_opened.emit(source)
         return True
+
+    def _widen(self) -> None:
+        """A document needs room to be read: the pane takes up to READING_SHARE of the window's width."""
+        split = self.parentWidget()
+        if not isinstance(split, QSplitter) or split.orientation() != Qt.Orientation.Horizontal:
+            return
+        sizes = split.sizes()
+        me = split.indexOf(self)
+        want = int(sum(sizes) * READING_SHARE)
+        if me < 0 or sizes[me] >= want:
+            return
+        page = me - 1  # the conversation, left of the pane, gives the room
+        give = min(want - sizes[me], sizes[page] - split.widget(page).minimumSizeHint().width())
+        if give > 0:
+            sizes[me] += give
+            sizes[page] -= give
+            split.setSizes(sizes)
+        # The list keeps a usable height; the viewer gets the rest.
+        self.split.setSizes([LIST_MIN_HEIGHT + 40, max(self.split.height() - LIST_MIN_HEIGHT - 40, 200)])
 
     def _activated(self, item: QListWidgetItem) -> None:
         self.open_source(item.data(N_ROLE))

@@ -11,6 +11,7 @@ The views depend on these small shapes and names, not on each core module's deta
   ModelEntry the views show, judged on a worker
 - folder_watching: the watcher that keeps libraries current
 - warm_up: the heavy imports made once, right after the window opens
+- export: the conversation in the window written out as `strongroom history export` writes it
 - and, imported right here: the core's pure names the views use as they are (paths, citation
   markers, Settings and its refusals, and logs' ref and error_kind: log lines name no document,
   folder or library, only a stable short hash of it, and an exception only by its kind)
@@ -36,6 +37,8 @@ from .warm_up import WARM_UP, warm_up
 _ON_FIRST_USE = {
     **dict.fromkeys(("Answer", "EngineGeneration", "Generation", "RagGeneration"), "generations"),
     **dict.fromkeys(("Services", "Unavailable"), "window_services"),
+    **dict.fromkeys(("ExportError", "FORMATS", "WINDOW_FORMATS", "export_job"), "export"),
+    **dict.fromkeys(("RENDERED_SUFFIXES", "render_document"), "documents"),
     **dict.fromkeys(("CORRUPT", "INCOMPLETE", "MISMATCH", "UNVERIFIED", "VERIFIED", "ModelEntry", "ModelInfo",
                      "import_model_file"), "models"),
 }

@@ -11,6 +11,7 @@ export reads them too. A message saved without claims loads with none.
 """
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -31,6 +32,7 @@ class ShownMessage:
     model: str | None = None  # the id of the model that wrote an answer
     timings: dict = field(default_factory=dict)  # tokens, tokens_per_s, ttft_ms, prompt_tokens[, retrieval_ms]
     claims: list[dict] = field(default_factory=list)  # an answer from libraries, sentence by sentence (Claim.to_json)
+    created: float = field(default_factory=time.time)  # when it was written (the history's time once read back)
 
     def snapshot(self) -> "ShownMessage":
         """A copy to save: the window may go on changing this one while the history writer works."""
@@ -129,7 +131,7 @@ class HistoryConversations:
             if m.role not in ("user", "assistant"):
                 continue
             shown.append(ShownMessage(role=m.role, text=m.content, sources=list(m.sources), id=m.id, model=m.model,
-                                      timings=dict(m.timings), claims=list(m.claims),
+                                      timings=dict(m.timings), claims=list(m.claims), created=m.created,
                                       stopped=bool(m.timings.get("stopped"))))
         return shown
 
