@@ -140,3 +140,94 @@ def test_session_only_history_grounds_answers_and_plain_chat_says_so(qtbot, tmp_
     plain = _ask(qtbot, window, QUESTION)
     assert plain.message.sources == [] and plain.message.timings.get("plain_chat")
     assert plain.source_note.isVisible() and plain.source_note.text() == PLAIN_CHAT_NOTE
+
+
+@pytest.mark.slow
+def test_demo_banner_while_the_demo_model_is_loaded_dismissed_for_the_session(qtbot, demo_gguf):
+    warm_up()
+    window = _window(qtbot, _services(), auto_load=True)
+    banner = window.chat.demo_banner
+    window.show_chat()
+    assert banner.isVisible() and "unreliable" in banner.label.text() and "Models" in banner.label.text()
+    banner.models_button.click()
+    assert window.pages.currentWidget() is window.models_view
+    window.show_chat()
+    banner.dismiss_button.click()
+    assert not banner.isVisible()
+    banner.set_demo(True)  # the model loaded again in this session: still dismissed
+    assert not banner.isVisible()
+    window.close()
+    window.services.close()
+    again = _window(qtbot, _services(), auto_load=True)  # the next session says it again
+    again.show_chat()
+    assert again.chat.demo_banner.isVisible()
+
+
+@pytest.mark.slow
+def test_edit_is_undoable_until_sent_and_stopped_answers_stay_marked(qtbot, demo_gguf, history_on):
+    warm_up()
+    services = _services(max_tokens=8)
+    window = _window(qtbot, services, auto_load=True, open_history=True)
+    window.new_action.trigger()
+    first = _ask(qtbot, window, "What is a lease?")
+    conv = window.controller.conversation
+    before = [(m.role, m.text) for m in conv.messages]
+    assert len(before) == 2 and first.message.timings.get("plain_chat")
+
+    question_widget = window.chat.widgets[0]
+    question_widget.edit_button.click()
+    # Nothing is gone: the earlier question and answer are shown, dimmed, until the edit is sent.
+    assert [(m.role, m.text) for m in conv.messages] == before and len(window.chat.widgets) == 2
+    assert window.chat.edit_banner.isVisible() and window.chat.input.toPlainText() == "What is a lease?"
+    assert all(w.superseded for w in window.chat.widgets)
+    window.keeper.flush(30)
+    assert [m.text for m in services.conversations.messages(conv)] == [t for _r, t in before]  # nor from history
+    qtbot.keyClick(window.chat.input, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Z
+    assert not window.chat.edit_banner.isVisible() and window.chat.input.toPlainText() == ""
+    assert not any(w.superseded for w in window.chat.widgets)
+    assert [(m.role, m.text) for m in conv.messages] == before
+
+    window.chat.widgets[0].edit_button.click()
+    window.chat.input.setPlainText("What is a deposit?")
+    window.chat.edit_banner.undo_button.click()  # the banner's Undo does the same
+    assert window.chat.input.toPlainText() == "" and [(m.role, m.text) for m in conv.messages] == before
+
+    window.chat.widgets[0].edit_button.click()
+    window.chat.input.setPlainText("What is a deposit?")
+    qtbot.keyClick(window.chat.input, Qt.Key.Key_Return)  # sent: now the old turns are replaced
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=120000)
+    assert [m.role for m in conv.messages] == ["user", "assistant"]
+    assert conv.messages[0].text == "What is a deposit?" and not window.chat.edit_banner.isVisible()
+
+    # A stopped answer is marked, and stays marked after reload.
+    services.settings.set("sampling.max_tokens", 400)
+    window.chat.input.setPlainText("Write a long, detailed essay on the history of English contract law.")
+    qtbot.keyClick(window.chat.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.chat.widgets[-1].message.text.strip() != "", timeout=120000)
+    window.controller.stop()
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=120000)
+    stopped = window.chat.widgets[-1]
+    assert stopped.message.stopped and stopped.note.isVisible() and STOPPED_NOTE in stopped.note.text()
+
+    # A runaway loop is stopped with a note: greedy SmolLM2 copies an earlier answer repeating one sentence.
+    sentence = "The deposit is three months rent. "
+    for message in (ShownMessage("user", "What is the deposit?"), ShownMessage("assistant", sentence * 12)):
+        conv.messages.append(message)
+        window.keeper.add_message(conv, message)
+    looped = _ask(qtbot, window, "What is the deposit? Answer the same way.")
+    assert looped.message.timings.get("repetition") and REPETITION_NOTE in looped.note.text()
+
+    title = conv.title
+    window.close()
+    services.close()
+    saved = saved_messages(title)
+    assert [m.content for m in saved][:1] == ["What is a deposit?"]  # the edit replaced it in history too
+    assert "What is a lease?" not in [m.content for m in saved]
+    assert saved[3].timings.get("stopped") is True and saved[-1].timings.get("repetition") is True
+
+    again = _window(qtbot, _services(), open_history=True)
+    again.sidebar.conversation_selected.emit(next(c.id for c in again.keeper.list() if c.title == title))
+    qtbot.waitUntil(lambda: len(again.chat.widgets) == len(saved), timeout=30000)
+    reloaded = again.chat.widgets[3]
+    assert reloaded.message.stopped and STOPPED_NOTE in reloaded.note.text()
+    assert REPETITION_NOTE in again.chat.widgets[-1].note.text()
