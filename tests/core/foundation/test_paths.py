@@ -26,8 +26,10 @@ def test_model_search_path_order(tmp_path, monkeypatch):
     a, b = tmp_path / "a", tmp_path / "b"
     monkeypatch.setenv("STRONGROOM_MODELS_PATH", f"{a}{os.pathsep}{b}")
     origins = [(d.origin, d.path) for d in paths.model_search_path()]
-    assert [o for o, _ in origins] == ["user", "system", "env", "env", "demo"]
+    # the demo chat package, then the embedding GGUF converted at set-up (`make setup`)
+    assert [o for o, _ in origins] == ["user", "system", "env", "env", "demo", "demo"]
     assert origins[2][1] == a and origins[3][1] == b
+    assert origins[5][1] == paths.builtin_models_dir() and (origins[5][1] / "all-minilm-l6-v2-f16.gguf").is_file()
 
 
 def test_demo_packages_found():
