@@ -46,6 +46,8 @@ bench: setup
 	$(BIN)/python tests/bench/bench_engine.py
 	$(BIN)/python tests/bench/bench_index.py
 	$(BIN)/python tests/bench/bench_ingest.py
+	$(BIN)/python tests/bench/bench_dedup.py
+	$(BIN)/python tests/bench/bench_cold.py
 	$(BIN)/python tests/bench/bench_history.py
 	$(BIN)/python tests/bench/bench_rag.py
 	$(BIN)/python tests/bench/bench_answer_checks.py
