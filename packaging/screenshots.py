@@ -139,8 +139,8 @@ def capture(out: Path) -> list[Path]:
     wait(app, lambda: bool(done))
     shot("02-libraries")
 
-    # Ask the demo model a real question.
-    window.show_chat()
+    # Ask the demo model a real question, in a conversation about that matter ("Start asking").
+    window.ask_library(done[0].library)
     window.chat.input.setPlainText(QUESTION)
     window.chat._submit()
     wait(app, lambda: not window.controller.busy)
@@ -158,7 +158,7 @@ def capture(out: Path) -> list[Path]:
          is not window.sources.viewer.pdf_view, timeout=20)
     window.split.setSizes([250, 640, 550])
     window.sources.split.setSizes([200, 600])
-    settle(app, 1.5)  # pages render in the background
+    settle(app, 5)  # pages render in the background
     shot("04-source-viewer")
 
     window.set_sources_visible(False)

@@ -251,6 +251,10 @@ class LibraryChips(QWidget):
 
     def set_libraries(self, names: list[str], selected: list[str]) -> None:
         for chip in self.chips.values():
+            # Out of the layout now: deleteLater waits for the event loop, and the old chip would
+            # stand beside its replacement until then.
+            self._layout.removeWidget(chip)
+            chip.hide()
             chip.deleteLater()
         self.chips = {}
         for i, name in enumerate(names):

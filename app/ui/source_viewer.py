@@ -284,7 +284,13 @@ class SourceViewer(QWidget):
 
     def _rejump(self) -> None:
         nav = self.pdf_view.pageNavigator()
-        nav.jump(nav.currentPage(), nav.currentLocation(), nav.currentZoom())
+        page, here, zoom = nav.currentPage(), nav.currentLocation(), nav.currentZoom()
+        # QPdfView scrolls only when the navigator's page changes: a jump within the same page is
+        # ignored, so it steps to a neighbouring page first (no paint happens in between).
+        neighbour = page + 1 if page + 1 < self.pdf_document.pageCount() else max(page - 1, 0)
+        if neighbour != page:
+            nav.jump(neighbour, QPointF(), zoom)
+        nav.jump(page, here, zoom)
 
     def current_page(self) -> int:
         """The 1-based page the PDF view is at."""

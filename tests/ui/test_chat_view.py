@@ -96,3 +96,18 @@ def test_edit_and_regenerate_signals(qtbot):
     assert edits == [0] and regens == [1]
     view.set_busy(True)
     assert not answer.regenerate_button.isEnabled()
+
+
+def test_library_chips_are_replaced_at_once_not_shown_twice(qtbot):
+    from PySide6.QtWidgets import QToolButton
+
+    from app.ui.chat_view import LibraryChips
+
+    chips = LibraryChips()
+    qtbot.addWidget(chips)
+    chips.show()
+    chips.set_libraries(["Meridian lease"], [])
+    chips.set_libraries(["Meridian lease"], ["Meridian lease"])  # no event loop in between
+    in_layout = [chips._layout.itemAt(i).widget() for i in range(chips._layout.count())]
+    shown = [w for w in in_layout if isinstance(w, QToolButton) and w.isVisible()]
+    assert [w.text() for w in shown] == ["Meridian lease"] and shown[0].isChecked()

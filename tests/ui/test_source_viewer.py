@@ -57,3 +57,27 @@ def test_highlight_and_local_url():
     body, found = highlight_html("a <b> c", "<b>")
     assert found and "&lt;b&gt;" in body and "<b>" not in body
     assert local_url(Path("/tmp/x.pdf")).scheme() == "file"
+
+
+def _opened(qtbot, pdf, width: int, height: int) -> SourceViewer:
+    viewer = SourceViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(width, height)
+    viewer.show()
+    viewer.show_source(pdf, 3, PAGE_TEXT[2])
+    qtbot.waitUntil(lambda: viewer.highlighted, timeout=10000)
+    return viewer
+
+
+def test_a_resized_viewer_stays_on_the_passage(qtbot, tmp_path):
+    """Fit-to-width rescales the pages on a resize: the view must scroll with them to the same place
+    (as a viewer opened at the new size shows it), not keep a pixel offset into blank page."""
+    pdf = write_pdf(tmp_path / "lease.pdf")
+    resized = _opened(qtbot, pdf, 560, 560)
+    before = resized.pdf_view.verticalScrollBar().value()
+    resized.resize(460, 520)
+    fresh = _opened(qtbot, pdf, 460, 520)
+    want = fresh.pdf_view.verticalScrollBar().value()
+    near = fresh.pdf_view.viewport().height() // 4  # the passage is in view, near where a fresh view puts it
+    assert abs(want - before) > near  # the pages really were rescaled: the old offset is off the passage
+    qtbot.waitUntil(lambda: abs(resized.pdf_view.verticalScrollBar().value() - want) <= near, timeout=5000)
