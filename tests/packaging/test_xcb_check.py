@@ -22,22 +22,31 @@ def _shared(folder, name, source, *link):
     return folder / name
 
 
-def test_a_real_library_whose_dependencies_are_gone(tmp_path):
-    _shared(tmp_path, "libxcb-icccm.so.4", "int icccm(void) { return 4; }")
-    _shared(tmp_path, "libstrongroom-odd.so.1", "int odd(void) { return 1; }")
-    plugin = _shared(tmp_path, "libqxcb-like.so", "int icccm(void); int odd(void); int f(void) { return icccm() + odd(); }",
-                     f"-L{tmp_path}", f"-Wl,-rpath,{tmp_path}", "-l:libxcb-icccm.so.4", "-l:libstrongroom-odd.so.1")
+# A soname no system has, mapped like the real ones: the test never depends on what is installed here.
+FAKE_SONAME, FAKE_PACKAGE = "libstrongroom-xcb-test.so.4", "strongroom-xcb-test4"
+
+
+def _plugin_with_gone_dependencies(folder):
+    _shared(folder, FAKE_SONAME, "int icccm(void) { return 4; }")
+    _shared(folder, "libstrongroom-odd.so.1", "int odd(void) { return 1; }")
+    plugin = _shared(folder, "libqxcb-like.so", "int icccm(void); int odd(void); int f(void) { return icccm() + odd(); }",
+                     f"-L{folder}", f"-Wl,-rpath,{folder}", f"-l:{FAKE_SONAME}", "-l:libstrongroom-odd.so.1")
     before = xcb_check.run_ldd(plugin)
-    assert f"libxcb-icccm.so.4 => {tmp_path}" in before and xcb_check.missing_libraries(before) == []
-    (tmp_path / "libxcb-icccm.so.4").unlink()
-    (tmp_path / "libstrongroom-odd.so.1").unlink()
-    output = xcb_check.run_ldd(plugin)
-    assert "libxcb-icccm.so.4 => not found" in output  # real ldd words
+    assert f"{FAKE_SONAME} => {folder}" in before and xcb_check.missing_libraries(before) == []
+    (folder / FAKE_SONAME).unlink()
+    (folder / "libstrongroom-odd.so.1").unlink()
+    return plugin
+
+
+def test_a_real_library_whose_dependencies_are_gone(tmp_path, monkeypatch):
+    monkeypatch.setitem(xcb_check.PACKAGES, FAKE_SONAME, FAKE_PACKAGE)
+    output = xcb_check.run_ldd(_plugin_with_gone_dependencies(tmp_path))
+    assert f"{FAKE_SONAME} => not found" in output  # real ldd words
     missing = xcb_check.missing_libraries(output)
-    assert missing == ["libxcb-icccm.so.4", "libstrongroom-odd.so.1"]
-    assert xcb_check.packages_for(missing) == ["libxcb-icccm4", "libstrongroom-odd.so.1"]
+    assert missing == [FAKE_SONAME, "libstrongroom-odd.so.1"]
+    assert xcb_check.packages_for(missing) == [FAKE_PACKAGE, "libstrongroom-odd.so.1"]
     text = xcb_check.message(missing)
-    assert "sudo apt-get install libxcb-icccm4" in text and "libxcb-cursor0" not in text
+    assert f"sudo apt-get install {FAKE_PACKAGE}" in text and "libxcb-cursor0" not in text
     assert "The package holding libstrongroom-odd.so.1 depends on your Linux distribution." in text
 
 
@@ -91,19 +100,26 @@ def test_which_sessions_load_the_xcb_plugin():
     assert not xcb_check.uses_xcb({}, "linux")
 
 
+LAUNCH = """
+import runpy, sys
+from pathlib import Path
+from app.ui import xcb_check
+xcb_check.PACKAGES[sys.argv[2]] = sys.argv[3]
+plugin = Path(sys.argv[1])
+xcb_check.xcb_plugin = lambda: plugin  # a plugin whose dependency is really gone
+sys.argv = ["strongroom"]
+runpy.run_module("app", run_name="__main__")
+"""
+
+
 def test_the_launcher_names_the_package_before_qt_starts(tmp_path):
     from tests.conftest import ROOT
 
-    plugin = xcb_check.xcb_plugin()
-    missing = xcb_check.missing_libraries(xcb_check.run_ldd(plugin))
-    if not missing:
-        pytest.skip("this computer has every library the xcb plugin needs")
+    plugin = _plugin_with_gone_dependencies(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "WAYLAND"))}
-    env.update(DISPLAY=":97", STRONGROOM_HOME=str(tmp_path), PATH="/usr/bin:/bin")
-    done = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    env.update(DISPLAY=":97", STRONGROOM_HOME=str(tmp_path / "home"), PATH="/usr/bin:/bin")
+    done = subprocess.run([sys.executable, "-c", LAUNCH, str(plugin), FAKE_SONAME, FAKE_PACKAGE], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
-    for package in xcb_check.packages_for(missing):
-        assert package in done.stderr
-    assert "sudo apt-get install" in done.stderr
-    assert "libxcb-cursor0" not in done.stderr or "libxcb-cursor.so.0" in missing  # Qt's wrong guess is not ours
+    assert FAKE_PACKAGE in done.stderr and "sudo apt-get install" in done.stderr
+    assert "libxcb-cursor0" not in done.stderr  # Qt's wrong guess is not ours
