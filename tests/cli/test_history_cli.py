@@ -11,7 +11,6 @@ import sys
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from app.cli import history_access, history_cmd
@@ -20,6 +19,7 @@ from app.core.history.conversations import History
 from app.core.privacy.keystore import KeyStore
 from tests.conftest import ROOT, run_cli
 from tests.helpers.log_scan import find_phrases
+from tests.helpers.keychain import MemoryKeychain
 
 PHRASE = "Quillfeather-5521 indemnity carve-out"
 NO_KEYCHAIN = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
@@ -30,24 +30,6 @@ OLD, NEW = "cli test passphrase", "a fresh cli passphrase"
 CHANGE = {**NO_KEYCHAIN, "STRONGROOM_PASSPHRASE": OLD, "STRONGROOM_NEW_PASSPHRASE": NEW}
 
 pytestmark = pytest.mark.slow
-
-
-class MemoryKeychain(KeyringBackend):
-    """An OS keychain for a child process (PYTHON_KEYRING_BACKEND names this class)."""
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.secrets = {}
-
-    def get_password(self, service, username):
-        return self.secrets.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.secrets.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)
@@ -172,7 +154,7 @@ def test_a_refused_change_says_why_and_leaves_the_key_file_alone(saved_conversat
 
 
 def test_with_a_keychain_there_is_no_passphrase_to_change(strongroom_home):
-    keychain = {"PYTHON_KEYRING_BACKEND": f"{__name__}.MemoryKeychain", "STRONGROOM_PASSPHRASE": OLD,
+    keychain = {"PYTHON_KEYRING_BACKEND": "tests.helpers.keychain.MemoryKeychain", "STRONGROOM_PASSPHRASE": OLD,
                 "STRONGROOM_NEW_PASSPHRASE": NEW}
     result = run_cli("history", "change-passphrase", env=keychain, input="")
     assert result.returncode == 1

@@ -6,32 +6,14 @@ import stat
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from app.core.privacy import keystore as ks
 from app.core.privacy.keystore import (KeyFileDamaged, KeyStore, KeyStoreError, Locked, NoPassphrase, PassphraseNeeded,
                                        WrongPassphrase)
+from tests.helpers.keychain import MemoryKeychain
 
 PASS = "correct horse battery staple"
-
-
-class MemoryKeychain(KeyringBackend):
-    """Stands in for an OS keychain: keeps secrets in memory."""
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.secrets = {}
-
-    def get_password(self, service, username):
-        return self.secrets.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.secrets.pop((service, username), None)
 
 
 class PlaintextFileKeyring(MemoryKeychain):

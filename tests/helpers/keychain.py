@@ -1,0 +1,23 @@
+"""An OS keychain that cannot exist on this machine, kept in memory: for tests in this process, and for
+a child process that names it in PYTHON_KEYRING_BACKEND (tests.helpers.keychain.MemoryKeychain)."""
+from __future__ import annotations
+
+from keyring.backend import KeyringBackend
+
+
+class MemoryKeychain(KeyringBackend):
+    """Stands in for an OS keychain: keeps secrets in memory."""
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.secrets = {}
+
+    def get_password(self, service, username):
+        return self.secrets.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.secrets.pop((service, username), None)
