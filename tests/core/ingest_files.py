@@ -37,6 +37,12 @@ def pdf_bytes(pages: list[str | None], title: str | None = None, claimed_count: 
     objects[pages_id - 1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % count
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
     info = add(b"<< /Title (" + title.encode("latin-1") + b") >>") if title else None
+    return serialize_pdf(objects, catalog, info)
+
+
+def serialize_pdf(objects: list[bytes], catalog: int, info: int | None = None) -> bytes:
+    """Numbered objects (1-based), the catalog's and the info dictionary's numbers -> a PDF file with
+    its cross-reference table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import io
 import re
+import sys
 import textwrap
 import zipfile
 import zlib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tests.core.ingest_files import serialize_pdf  # noqa: E402  (the same PDF writer as the ingest tests)
 
 HERE = Path(__file__).resolve().parent
 
@@ -119,19 +123,7 @@ def pdf_bytes(pages: list[list[tuple[str, str]]], title: str, author: str, foote
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
     info = add(b"<< /Title " + _pdf_string(title) + b" /Author " + _pdf_string(author)
                + b" /Producer (Strongroom evaluation corpus) >>")
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, catalog, info, xref))
-    return out.getvalue()
+    return serialize_pdf(objects, catalog, info)
 
 
 # ---------------------------------------------------------------------------------------------
