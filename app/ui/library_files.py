@@ -19,7 +19,9 @@ STATE_WORDS = {
 
 def file_words(status) -> str:
     words = STATE_WORDS.get(status.state, status.state)
-    if status.state in ("failed", "too_large", "needs_ocr") and status.reason:
+    if status.state == "too_large" and status.reason:
+        words = status.reason  # says how large, the limit and the setting that raises it
+    elif status.state in ("failed", "needs_ocr") and status.reason:
         words += f": {status.reason}"
     return f"{Path(status.path).name} \u2014 {words}"
 

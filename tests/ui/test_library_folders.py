@@ -72,7 +72,7 @@ def _pdf_with_a_scanned_page(path: Path) -> Path:
 
 def test_a_library_lists_its_files_with_their_state(qtbot, tmp_path):
     settings = Settings()
-    settings.set("retrieval.max_file_mb", 1)
+    settings.set("libraries.max_file_mb", 1)
     settings.save()
     docs = tmp_path / "Client A"
     docs.mkdir()
@@ -92,7 +92,7 @@ def test_a_library_lists_its_files_with_their_state(qtbot, tmp_path):
     assert rows["broken.pdf"].state == "failed" and rows["broken.pdf"].reason
     assert rows["huge.txt"].state == "too_large"
     shown = [card.files.item(i).text() for i in range(card.files.count())]
-    assert any(t.startswith("huge.txt \u2014 too large to index: larger than the 1 MB limit") for t in shown)
+    assert "huge.txt \u2014 too large (1.4 MB); raise libraries.max_file_mb (now 1 MB) to include it" in shown
     assert any(t.startswith("broken.pdf \u2014 could not be read: ") for t in shown)
     assert any(t.startswith("scanned.pdf \u2014 indexed, but has scanned pages without text (needs OCR)")
                for t in shown)

@@ -22,7 +22,7 @@ from app.core.foundation.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -56,7 +56,6 @@ class RetrievalSettings:
     passage_tokens: int = 1000
     chunk_tokens: int = 200
     chunk_overlap: int = 40
-    max_file_mb: int = 200
 
 
 @dataclass
@@ -84,6 +83,7 @@ class HistorySettings:
 @dataclass
 class LibrarySettings:
     default_folders: list[str] = field(default_factory=list)
+    max_file_mb: int = 200  # larger files are listed as too large, not indexed
 
 
 @dataclass
@@ -101,7 +101,18 @@ CHOICES: dict[str, tuple[str, ...]] = {"ui.theme": ("light", "dark", "system")}
 
 # Ordered migrations: MIGRATIONS[n] turns a version-n document into version n+1.
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
-MIGRATIONS: dict[int, Migration] = {}
+def _v1_file_limit_belongs_to_libraries(doc: dict[str, Any]) -> dict[str, Any]:
+    """retrieval.max_file_mb became libraries.max_file_mb: it limits what a library indexes."""
+    retrieval = doc.get("retrieval")
+    if isinstance(retrieval, dict) and "max_file_mb" in retrieval:
+        retrieval = dict(retrieval)
+        libraries = dict(doc.get("libraries") or {}) if isinstance(doc.get("libraries", {}), dict) else {}
+        libraries.setdefault("max_file_mb", retrieval.pop("max_file_mb"))
+        doc["retrieval"], doc["libraries"] = retrieval, libraries
+    return doc
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_file_limit_belongs_to_libraries}
 
 
 class SettingLocked(PermissionError):
@@ -267,8 +278,9 @@ class Settings:
         if not self.policy_path.exists():
             return
         try:
-            doc = _read_toml(self.policy_path)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            # IT's file is read as the version it was written for: a setting that moved still locks.
+            doc = migrate(_read_toml(self.policy_path))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, SettingInvalid) as exc:
             # Fail closed: an unreadable policy must not leave the user free to change what IT meant to lock.
             reason = f"the IT policy file {self.policy_path} is unreadable ({exc})"
             self.warnings.append(f"{reason}. All settings stay at their defaults and are locked; contact your IT department.")

@@ -49,3 +49,10 @@ def moved_payload(stored: dict, library_name: str, job: FileJob) -> dict:
     stored.update(file=job.path, file_name=os.path.basename(job.path), dirs=folder_chain(job.path),
                   mtime=job.mtime_ns / 1e9, library=library_name)
     return stored
+
+
+TOO_LARGE = "too large"  # how a failed file's reason starts when it was over libraries.max_file_mb
+
+
+def too_large_reason(size: int, limit_mb: int) -> str:
+    return f"{TOO_LARGE} ({size / 1024**2:.1f} MB); raise libraries.max_file_mb (now {limit_mb} MB) to include it"

@@ -17,7 +17,7 @@ from app.core.index.embedder import Embedder
 from app.core.index.store import ChunkPoint, VectorStore
 from app.core.library.content_ids import chunk_id, file_hash
 from app.core.library.disk_errors import ensure_room, read_error_reason
-from app.core.library.jobs import Action, FileJob, chunk_payload, moved_payload
+from app.core.library.jobs import Action, FileJob, chunk_payload, moved_payload, too_large_reason
 from app.core.library.libraries import Library
 from app.core.library.sync_progress import ProgressEmitter, SyncReport
 from app.core.library.sync_state import SyncState
@@ -189,7 +189,7 @@ class IndexPipeline:
         """Decides what a new or changed file needs; when that is embedding, parses and chunks it."""
         job = FileJob(Action.FAIL, path, size, mtime_ns)
         if size > self.max_bytes:
-            job.reason = f"larger than the {self.max_bytes // (1024 * 1024)} MB limit (retrieval.max_file_mb)"
+            job.reason = too_large_reason(size, self.max_bytes // (1024 * 1024))
             return job
         try:
             job.content_hash = file_hash(path)

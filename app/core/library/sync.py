@@ -149,7 +149,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         emitter = ProgressEmitter(progress)
         report = SyncReport(library=lib.name, rebuilt=rebuilt)
         pipeline = IndexPipeline(lib, embedder, store, state, emitter, report, cancel,
-                                 max_bytes=int(settings.get("retrieval.max_file_mb")) * 1024 * 1024,
+                                 max_bytes=int(settings.get("libraries.max_file_mb")) * 1024 * 1024,
                                  chunk_tokens=int(settings.get("retrieval.chunk_tokens")),
                                  chunk_overlap=int(settings.get("retrieval.chunk_overlap")), cache=cache)
         _roll_back_interrupted(state, store)

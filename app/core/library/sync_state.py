@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from app.core.library.jobs import TOO_LARGE
+
 SCHEMA = """
     CREATE TABLE IF NOT EXISTS files (
         path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, hash TEXT, chunks INTEGER DEFAULT 0,
@@ -175,7 +177,7 @@ class FileStatus(NamedTuple):
 
 def read_files(path: Path) -> list[FileStatus]:
     """Every file of a library with its state, read-only (sorted by path). [] when never synced or
-    unreadable. A file over retrieval.max_file_mb is a failed row whose reason says so: `too_large`."""
+    unreadable. A file over libraries.max_file_mb is a failed row whose reason says so: `too_large`."""
     if not path.exists():
         return []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
@@ -192,7 +194,7 @@ def read_files(path: Path) -> list[FileStatus]:
             state = "needs_ocr" if pages else "indexed"
             reason = f"pages without text: {', '.join(str(p) for p in pages[:20])}" if pages else ""
         elif status == "failed":
-            state = "too_large" if (reason or "").startswith("larger than the") else "failed"
+            state = "too_large" if (reason or "").startswith(TOO_LARGE) else "failed"
         else:
             state = "in_progress"
         out.append(FileStatus(file, state, reason or "", chunks or 0))

@@ -22,7 +22,7 @@ def test_save_and_reload_round_trip():
     assert again.get("retrieval.top_k") == 9
     assert again.get("ui.theme") == "dark"
     text = s.path.read_text()
-    assert "schema_version = 1" in text
+    assert f"schema_version = {settings_mod.SCHEMA_VERSION}" in text
     assert "max_tokens" not in text  # only what the user changed is written
 
 
@@ -151,3 +151,17 @@ def test_invalid_user_value_is_a_warning_and_stays_changeable(strongroom_home):
     assert s.get("sampling.temperature") == SamplingSettings.temperature and not s.is_locked("sampling.temperature")
     assert any("sampling.temperature" in w for w in s.warnings)
     s.set("sampling.temperature", 0.5)
+
+
+def test_the_file_size_limit_moved_to_libraries_and_a_v1_policy_still_locks_it(tmp_path, monkeypatch):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[retrieval]\nmax_file_mb = 50\n")  # written for schema 1
+    monkeypatch.setenv("STRONGROOM_POLICY", str(policy))
+    s = Settings()
+    assert s.get("libraries.max_file_mb") == 50 and s.is_locked("libraries.max_file_mb")
+    assert s.warnings == []
+    monkeypatch.delenv("STRONGROOM_POLICY")
+    s.path.parent.mkdir(parents=True, exist_ok=True)
+    s.path.write_text("schema_version = 1\n[retrieval]\nmax_file_mb = 80\ntop_k = 4\n")
+    s = Settings()
+    assert s.get("libraries.max_file_mb") == 80 and s.get("retrieval.top_k") == 4 and s.warnings == []

@@ -134,13 +134,13 @@ def test_bad_files_are_recorded_and_the_rest_indexes(docs, embedder):
     from app.core.foundation.settings import Settings
 
     settings = Settings()
-    settings.set("retrieval.max_file_mb", 1)
+    settings.set("libraries.max_file_mb", 1)
     report = sync_library(lib, embedder, settings=settings)
     reasons = {Path(f["file"]).name: f["reason"] for f in report.failed}
     assert set(reasons) == {"broken.pdf", "loop", "dangling.txt", "huge.txt"}
     assert "symlink loop" in reasons["loop"]
     assert "broken link" in reasons["dangling.txt"]
-    assert "1 MB limit" in reasons["huge.txt"]
+    assert reasons["huge.txt"] == "too large (2.0 MB); raise libraries.max_file_mb (now 1 MB) to include it"
     assert "Traceback" not in reasons["broken.pdf"] and reasons["broken.pdf"]
     assert len(report.indexed) == 4
     assert manager.stats(lib).failures == 2  # the two files that exist are remembered as failed
