@@ -74,20 +74,25 @@ def test_chat_keeps_the_conversation_and_quits(small_settings):
     assert reused_alone < first - 1
 
 
-@pytest.mark.slow
-def test_ask_library_json_gives_sources_with_file_and_page(small_settings, strongroom_home, tmp_path):
+
+def _indexed_matter(tmp_path, first_page: str, termination: str):
+    """Library "Okafor": a two-page lease PDF (its terms, then termination) and a memo, indexed by the CLI."""
     from tests.core.ingest_files import pdf_bytes
 
     docs = tmp_path / "matter"
     docs.mkdir()
-    (docs / "lease.pdf").write_bytes(pdf_bytes([
-        "The lease begins on 1 March 2024 and runs for five years.",
-        "Termination.\nEither party may terminate this lease with ninety days written notice.",
-    ]))
+    (docs / "lease.pdf").write_bytes(pdf_bytes([first_page, f"Termination.\n{termination}"]))
     (docs / "memo.txt").write_text("The caretaker saw water leaking from the kitchen ceiling on 4 June.",
                                    encoding="utf-8")
     assert run_cli("library", "add", "Okafor", str(docs)).returncode == 0
     assert run_cli("index", "Okafor").returncode == 0
+    return docs
+
+
+@pytest.mark.slow
+def test_ask_library_json_gives_sources_with_file_and_page(small_settings, strongroom_home, tmp_path):
+    docs = _indexed_matter(tmp_path, "The lease begins on 1 March 2024 and runs for five years.",
+                           "Either party may terminate this lease with ninety days written notice.")
 
     out = run_cli("ask", "--library", "Okafor", "--no-history", "--json", "How much notice ends the lease?")
     assert out.returncode == 0, out.stderr
@@ -122,18 +127,9 @@ def test_ask_library_json_gives_sources_with_file_and_page(small_settings, stron
 @pytest.mark.slow
 def test_ask_continue_adds_to_the_conversation_and_reads_a_follow_up_with_it(small_settings, tmp_path):
     from tests.cli.test_history_cli import WITH_PASS
-    from tests.core.ingest_files import pdf_bytes
 
-    docs = tmp_path / "matter"
-    docs.mkdir()
-    (docs / "lease.pdf").write_bytes(pdf_bytes([
-        "The lease of the warehouse begins on 1 March 2024 and runs for five years.",
-        "Termination.\nEither party may terminate the lease with ninety days written notice.",
-    ]))
-    (docs / "memo.txt").write_text("The caretaker saw water leaking from the kitchen ceiling on 4 June.",
-                                   encoding="utf-8")
-    assert run_cli("library", "add", "Okafor", str(docs)).returncode == 0
-    assert run_cli("index", "Okafor").returncode == 0
+    _indexed_matter(tmp_path, "The lease of the warehouse begins on 1 March 2024 and runs for five years.",
+                    "Either party may terminate the lease with ninety days written notice.")
 
     first = run_cli("ask", "--library", "Okafor", "--json", "When does the warehouse lease begin?", env=WITH_PASS)
     assert first.returncode == 0, first.stderr

@@ -2,6 +2,8 @@
 a child process that names it in PYTHON_KEYRING_BACKEND (tests.helpers.keychain.MemoryKeychain)."""
 from __future__ import annotations
 
+import keyring
+import pytest
 from keyring.backend import KeyringBackend
 
 
@@ -21,3 +23,14 @@ class MemoryKeychain(KeyringBackend):
 
     def delete_password(self, service, username):
         self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def no_keychain():
+    """This process has no OS keychain (keyring's fail backend): the history key is passphrase-wrapped."""
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

@@ -10,9 +10,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.ui import export_action
 from app.ui.main_window import MainWindow
-from app.ui.services import Services, warm_up
+from app.ui.services import warm_up
 from app.ui.sources_pane import LIST_MIN_HEIGHT
 from tests.ui.documents import write_pdf
+from tests.ui.window_helpers import answering_services
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +29,7 @@ def test_answers_keep_their_sources_and_the_window_exports_them(qtbot, tmp_path,
     docs = tmp_path / "Okafor matter"
     docs.mkdir()
     write_pdf(docs / "lease.pdf")
-    services = Services()
-    for key, value in (("model.n_ctx", 2048), ("model.n_threads", 2), ("sampling.max_tokens", 40),
-                       ("sampling.seed", 3), ("sampling.temperature", 0.0)):
-        services.settings.set(key, value)
+    services = answering_services()
     warm_up()
     window = MainWindow(services, warm_up=False, auto_load=True, open_history=False)
     qtbot.addWidget(window)

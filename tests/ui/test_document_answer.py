@@ -5,11 +5,12 @@ import pytest
 from PySide6.QtCore import QUrl, Qt
 
 from app.ui.main_window import MainWindow
-from app.ui.services import Services, warm_up
+from app.ui.services import warm_up
 from tests.ui.conftest import saved_messages
 from tests.ui.test_claim_marks import check_marks
 from tests.ui.documents import PAGE_TEXT, write_pdf
 from tests.ui.ui_thread_probe import UiThreadProbe
+from tests.ui.window_helpers import answering_services
 
 pytestmark = pytest.mark.slow
 
@@ -20,10 +21,7 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
     write_pdf(docs / "lease.pdf")
     (docs / "memo.txt").write_text("The caretaker saw water leaking from the kitchen ceiling on 4 June.",
                                    encoding="utf-8")
-    services = Services()
-    for key, value in (("model.n_ctx", 2048), ("model.n_threads", 2), ("sampling.max_tokens", 40),
-                       ("sampling.seed", 3), ("sampling.temperature", 0.0)):
-        services.settings.set(key, value)
+    services = answering_services()
     warm_up()
     with UiThreadProbe() as probe:
         window = MainWindow(services, warm_up=False, auto_load=True, open_history=True)

@@ -15,16 +15,13 @@ from app.ui.main_window import MainWindow
 from app.ui.services import REPETITION_NOTE, Services, ShownMessage, warm_up
 from tests.ui.conftest import saved_messages
 from tests.ui.documents import write_pdf
+from tests.ui.window_helpers import answering_services, index_folder
 
 QUESTION = "How much written notice is needed to terminate the agreement?"
 
 
 def _services(max_tokens: int = 24, history: bool = True) -> Services:
-    services = Services()
-    for key, value in (("model.n_ctx", 2048), ("model.n_threads", 2), ("sampling.max_tokens", max_tokens),
-                       ("sampling.seed", 3), ("sampling.temperature", 0.0), ("history.enabled", history)):
-        services.settings.set(key, value)
-    return services
+    return answering_services(max_tokens, **{"history.enabled": history})
 
 
 def _window(qtbot, services, auto_load=False, open_history=False) -> MainWindow:
@@ -38,12 +35,6 @@ def _window(qtbot, services, auto_load=False, open_history=False) -> MainWindow:
     return window
 
 
-def _index(qtbot, window, folder) -> str:
-    finished = []
-    window.libraries_view.sync_finished.connect(lambda name, report: finished.append(name))
-    lib = window.libraries_view.add_folder(folder)
-    qtbot.waitUntil(lambda: lib.name in finished, timeout=180000)
-    return lib.name
 
 
 def _matter(tmp_path, name: str, text: str):
@@ -67,7 +58,7 @@ def test_a_new_library_joins_no_conversation_and_a_new_one_asks_which_matter(qtb
     window = _window(qtbot, _services(), open_history=True)
     window.show_chat()
     untouched = window.controller.conversation
-    _index(qtbot, window, a)
+    index_folder(qtbot, window, a)
     assert untouched.libraries == []  # the open conversation did not take the new library
     assert window.chat.input.placeholderText() == NO_LIBRARY_PLACEHOLDER
 
@@ -78,7 +69,7 @@ def test_a_new_library_joins_no_conversation_and_a_new_one_asks_which_matter(qtb
     assert chooser.isVisible() and chooser.buttons["Client A"].isChecked()
     assert "Client A" in window.chat.input.placeholderText()
 
-    _index(qtbot, window, b)
+    index_folder(qtbot, window, b)
     assert on_a.libraries == ["Client A"] and untouched.libraries == []
     assert window.chat.chips.selected() == ["Client A"]
     assert chooser.buttons["Client A"].isChecked() and not chooser.buttons["Client B"].isChecked()
@@ -118,7 +109,7 @@ def test_session_only_history_grounds_answers_and_plain_chat_says_so(qtbot, tmp_
     warm_up()
     window = _window(qtbot, services, auto_load=True, open_history=True)
     assert not services.conversations.persistent
-    _index(qtbot, window, docs)
+    index_folder(qtbot, window, docs)
     window.new_action.trigger()
     assert window.controller.conversation.libraries == ["Okafor matter"]
     widget = _ask(qtbot, window, QUESTION)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 from app.ui.main_window import MainWindow
 from app.ui.services import Services, ShownMessage
 from app.ui.welcome import is_first_run
+from tests.ui.window_helpers import index_folder
 
 
 def _window(qtbot, services=None, open_history=False) -> MainWindow:
@@ -20,12 +21,6 @@ def _window(qtbot, services=None, open_history=False) -> MainWindow:
     return window
 
 
-def _index(qtbot, window, folder) -> str:
-    finished = []
-    window.libraries_view.sync_finished.connect(lambda name, report: finished.append(name))
-    lib = window.libraries_view.add_folder(folder)
-    qtbot.waitUntil(lambda: lib.name in finished, timeout=180000)
-    return lib.name
 
 
 def test_start_asking_after_indexing_and_the_sidebar_from_any_page(qtbot, tmp_path):
@@ -36,9 +31,9 @@ def test_start_asking_after_indexing_and_the_sidebar_from_any_page(qtbot, tmp_pa
     assert is_first_run() and window.pages.currentWidget() is window.welcome
     assert not window.sources.isVisible()  # the welcome page has no sources
     window.show_libraries()
-    _index(qtbot, window, tmp_path / "Client A")
+    index_folder(qtbot, window, tmp_path / "Client A")
     assert "Client A" in window.welcome.library_status.text()
-    _index(qtbot, window, tmp_path / "Client B")
+    index_folder(qtbot, window, tmp_path / "Client B")
     first = window.controller.conversation
     card = window.libraries_view.cards["Client B"]
     assert card.ask.isVisible()
@@ -109,7 +104,7 @@ def test_nothing_is_cut_off(qtbot, tmp_path, size):
     (docs / "will.txt").write_text("The executor is the eldest child. " * 30, encoding="utf-8")
     window = _window(qtbot)
     qtbot.waitUntil(lambda: bool(window.models), timeout=60000)
-    _index(qtbot, window, docs)
+    index_folder(qtbot, window, docs)
     window.resize(*size)
     QApplication.processEvents()
     assert (window.width(), window.height()) == size

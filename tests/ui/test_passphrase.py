@@ -1,9 +1,7 @@
 """The history passphrase in the window, where no keychain exists (keyring's fail backend, as on a
 headless workstation): chosen twice under a warning, asked again when wrong, an explicit "Continue
 without history", the dialog over the painted window, and changing it from Settings."""
-import keyring
 import pytest
-from keyring.backends import fail
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -11,17 +9,15 @@ from app.ui.launch import ask_passphrase
 from app.ui.main_window import MainWindow
 from app.ui.passphrase_dialog import FORGOTTEN_WARNING, PassphraseDialog
 from app.ui.services import Services, paths
+from tests.helpers.keychain import no_keychain  # noqa: F401  (fixture)
 
 FIRST = "correct horse battery"
 SECOND = "staple ninety lanterns"
 
 
 @pytest.fixture(autouse=True)
-def _no_keychain():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+def _no_keychain(no_keychain):
+    """Every test here runs where no OS keychain exists."""
 
 
 class DialogDriver:

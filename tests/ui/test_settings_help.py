@@ -1,9 +1,7 @@
 """Settings and Help through the real window: Settings opens on General, technical settings say what
 they do, models by name; the passphrase changes from Settings (History.change_passphrase); Delete all
 history with a confirmation; Help has About (version, licences, no network, data paths) and a guide."""
-import keyring
 import pytest
-from keyring.backends import fail
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -12,16 +10,14 @@ from app.ui.main_window import MainWindow
 from app.ui.passphrase_dialog import PassphraseDialog
 from app.ui.services import Services, ShownMessage, paths
 from app.ui.settings_dialog import PAGES, PASSPHRASE_CLOSED, PASSPHRASE_KEYCHAIN, SettingsDialog
+from tests.helpers.keychain import no_keychain  # noqa: F401  (fixture)
 
 NEW_PASSPHRASE = "seven brass lanterns"
 
 
 @pytest.fixture(autouse=True)
-def _no_keychain():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+def _no_keychain(no_keychain):
+    """Every test here runs where no OS keychain exists."""
 
 
 def _window(qtbot, open_history=False) -> MainWindow:
