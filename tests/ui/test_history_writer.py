@@ -68,7 +68,8 @@ def test_history_is_opened_written_and_read_off_the_ui_thread(qtbot, monkeypatch
     assert len(stored) == 2 and second.stored_id is not None
 
 
-def test_a_listed_conversation_is_read_on_the_writer_when_opened(qtbot, monkeypatch):
+def _save_two_conversations(qtbot, monkeypatch) -> None:
+    """Two conversations, one question each, saved by a window that is then closed."""
     monkeypatch.setenv("STRONGROOM_PASSPHRASE", PASSPHRASE)
     services = Services()
     window = _window(qtbot, services)
@@ -77,6 +78,10 @@ def test_a_listed_conversation_is_read_on_the_writer_when_opened(qtbot, monkeypa
     _ask(qtbot, window, "Is subletting allowed?")
     window.close()
     services.close()
+
+
+def test_a_listed_conversation_is_read_on_the_writer_when_opened(qtbot, monkeypatch):
+    _save_two_conversations(qtbot, monkeypatch)
 
     services = Services()
     with UiThreadProbe() as probe:
@@ -189,14 +194,7 @@ def test_claims_are_saved_with_the_sources_and_messages_without_them_still_load(
 
 
 def test_a_conversation_that_cannot_be_read_says_so_and_the_window_goes_on(qtbot, monkeypatch):
-    monkeypatch.setenv("STRONGROOM_PASSPHRASE", PASSPHRASE)
-    services = Services()
-    window = _window(qtbot, services)
-    _ask(qtbot, window, "What does clause 4 say?")
-    window.new_conversation()
-    _ask(qtbot, window, "Is subletting allowed?")
-    window.close()
-    services.close()
+    _save_two_conversations(qtbot, monkeypatch)
 
     services = Services()
     window = _window(qtbot, services)
