@@ -4,6 +4,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from app.cli import fail, print_json
 from app.core.index.embedder import Embedder, EmbedderError
@@ -25,11 +26,12 @@ def _bar(p: SyncProgress) -> str:
         return f"scanning: {p.files_scanned} files"
     if p.phase != "indexing":
         return f"{p.phase}..."
-    total = max(p.files_to_index, 1)
-    filled = int(30 * p.files_embedded / total)
+    filled = int(30 * p.files_done_fraction())
     eta = f" ETA {int(p.eta_seconds // 60)}:{int(p.eta_seconds % 60):02d}" if p.eta_seconds is not None else ""
+    under_way = p.file_under_way()
+    current = f"; {Path(under_way[0]).name} {under_way[1]}/{under_way[2]} chunks" if under_way else ""
     return (f"[{'#' * filled}{'.' * (30 - filled)}] {p.files_embedded}/{p.files_to_index} files, "
-            f"{p.chunks_embedded} chunks, {p.chunks_per_second:.0f} chunks/s{eta}")
+            f"{p.chunks_embedded} chunks, {p.chunks_per_second:.0f} chunks/s{eta}{current}")
 
 
 def _summary_line(r) -> str:

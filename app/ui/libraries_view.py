@@ -35,8 +35,14 @@ def progress_words(p) -> str:
         return f"Looking for documents\u2026 {p.files_scanned} found"
     if p.phase == "indexing":
         eta = eta_words(p.eta_seconds)
-        return (f"Indexing {p.files_embedded} of {p.files_to_index} files \u00b7 {p.chunks_embedded} passages"
-                + (f" \u00b7 {eta}" if eta else ""))
+        words = f"Indexing {p.files_embedded} of {p.files_to_index} files \u00b7 {p.chunks_embedded} passages"
+        under_way = p.file_under_way()
+        if under_way:
+            name, done, total = under_way
+            words += f" \u00b7 {Path(name).name}: {done:,} of {total:,} passages"
+        elif p.reading_file:
+            words += f" \u00b7 reading {Path(p.reading_file).name}\u2026"
+        return words + (f" \u00b7 {eta}" if eta else "")
     if p.phase == "removing":
         return "Removing deleted files from the index\u2026"
     if p.phase == "optimizing":
@@ -113,8 +119,8 @@ class LibraryCard(QFrame):
     def show_progress(self, p) -> None:
         self.summary.setText(progress_words(p))
         if p.phase == "indexing" and p.files_to_index:
-            self.bar.setRange(0, p.files_to_index)
-            self.bar.setValue(p.files_embedded)
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(round(1000 * p.files_done_fraction()))
         else:
             self.bar.setRange(0, 0)
 

@@ -123,3 +123,24 @@ def test_policy_default_folders_become_libraries(tmp_path, monkeypatch):
     services.ensure_default_libraries()  # idempotent: one library per folder
     libs = services.libraries()
     assert [(lib.name, lib.folders) for lib in libs] == [("Firm precedents", [str(shared.resolve())])]
+
+
+def test_a_card_shows_a_large_files_own_progress(qtbot, tmp_path):
+    from app.core.library.sync_progress import SyncProgress
+
+    docs = tmp_path / "Depositions"
+    docs.mkdir()
+    view = LibrariesView(Services())
+    qtbot.addWidget(view)
+    lib = view.services.add_library(docs)
+    view.reload()
+    card = view.cards[lib.name]
+    card.set_running(True)
+    p = SyncProgress(phase="indexing", files_to_index=2, files_embedded=1, chunks_embedded=900,
+                     current_file=str(docs / "transcript.txt"), file_chunks_done=800, file_chunks_total=3200)
+    card.show_progress(p)
+    assert "transcript.txt: 800 of 3,200 passages" in card.summary.text()
+    assert (card.bar.minimum(), card.bar.maximum(), card.bar.value()) == (0, 1000, 625)  # 1.25 of 2 files
+    p.file_chunks_done, p.reading_file = 0, str(docs / "exhibits.txt")
+    card.show_progress(p)
+    assert "reading exhibits.txt" in card.summary.text() and card.bar.value() == 500

@@ -93,6 +93,7 @@ class IndexPipeline:
                         continue
                     if item is False and not pending:
                         self.commit_group()
+                        self.emitter.emit()  # a large file being read still shows which one
                         continue
                 if not pending:
                     if finished:
@@ -153,6 +154,9 @@ class IndexPipeline:
         self.progress.chunks_embedded += len(texts)
         for job, vec in zip(owners, vectors):
             job.vectors.append(vec)
+        current = owners[-1]
+        self.progress.current_file = current.path
+        self.progress.file_chunks_done, self.progress.file_chunks_total = len(current.vectors), len(current.chunks)
         for job in [j for j in pending if len(j.vectors) == len(j.chunks)]:
             pending.remove(job)
             self._write_embedded(job)
@@ -171,6 +175,7 @@ class IndexPipeline:
                     if stop.is_set():
                         break
                     job = self._job_for_file(path, size, mtime_ns, ingest, tokenizer)
+                    self.progress.reading_file = ""
                     while not stop.is_set():
                         try:
                             out.put(job, timeout=0.2)
@@ -207,6 +212,7 @@ class IndexPipeline:
         if source:
             job.action, job.source = Action.REUSE, source
             return job
+        self.progress.reading_file = path
         try:
             doc = ingest.parse_file(Path(path), self.max_bytes)
         except ingest.ParseError as exc:

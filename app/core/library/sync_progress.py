@@ -22,8 +22,23 @@ class SyncProgress:
     chunks_embedded: int = 0
     chunks_per_second: float = 0.0
     eta_seconds: float | None = None
-    current_file: str = ""
+    current_file: str = ""  # the file whose passages were embedded last
+    file_chunks_done: int = 0  # of current_file: a large file shows its own progress
+    file_chunks_total: int = 0
+    reading_file: str = ""  # being parsed and chunked now ("" between files)
     elapsed: float = 0.0
+
+    def file_under_way(self) -> tuple[str, int, int] | None:
+        """(file, passages embedded, passages) while a file is part-embedded: a large file's own progress."""
+        if 0 < self.file_chunks_done < self.file_chunks_total:
+            return self.current_file, self.file_chunks_done, self.file_chunks_total
+        return None
+
+    def files_done_fraction(self) -> float:
+        """Files finished, counting the part-embedded one by its passages: what a progress bar shows."""
+        under_way = self.file_under_way()
+        partial = under_way[1] / under_way[2] if under_way else 0.0
+        return min(1.0, (self.files_embedded + partial) / self.files_to_index) if self.files_to_index else 0.0
 
 
 ProgressCallback = Callable[[SyncProgress], None]

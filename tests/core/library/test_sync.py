@@ -393,3 +393,31 @@ def test_opening_a_library_on_a_full_disk_does_not_kill_the_process(small_disk, 
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                            cwd=Path(__file__).resolve().parents[3])
     assert child.returncode == 0, f"the process died (exit {child.returncode}): {child.stderr[-500:]}"
+
+
+def test_a_large_file_reports_its_own_progress(tmp_path, embedder, monkeypatch):
+    from app.cli.index_cmd import _bar
+    from app.core.library import sync_progress
+
+    monkeypatch.setattr(sync_progress, "EMIT_INTERVAL", 0.0)  # every emit reaches the listener
+    root = tmp_path / "big"
+    root.mkdir()
+    big = root / "transcript.txt"
+    big.write_text("lorem ipsum dolor sit amet " * 4000, encoding="utf-8")
+    (root / "note.txt").write_text(_text(1), encoding="utf-8")
+    manager, lib = _lib(root)
+    seen = []
+    sync_library(lib, embedder, progress=seen.append)
+    state = SyncState(lib.state_db)
+    big_chunks = state.con.execute("SELECT chunks FROM files WHERE path = ?", (str(big),)).fetchone()[0]
+    state.close()
+    assert big_chunks > 100
+    under_way = [p for p in seen if p.file_under_way() and p.file_under_way()[0] == str(big)]
+    done = [p.file_chunks_done for p in under_way]
+    assert len(done) >= 3 and done == sorted(set(done)) and all(p.file_chunks_total == big_chunks for p in under_way)
+    middle = under_way[len(under_way) // 2]
+    assert f"transcript.txt {middle.file_chunks_done}/{big_chunks} chunks" in _bar(middle)  # the CLI's line
+    fractions = [p.files_done_fraction() for p in seen if p.phase == "indexing"]
+    assert fractions == sorted(fractions) and any(f not in (0.0, 0.5, 1.0) for f in fractions)  # moves inside a file
+    assert {p.reading_file for p in seen} <= {"", str(big), str(root / "note.txt")}
+    assert seen[-1].reading_file == ""
