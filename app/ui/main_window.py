@@ -118,8 +118,12 @@ class MainWindow(QMainWindow):
         self.models_view.refresh()
         self.libraries_view.watch_folders()
         if warm_up:
-            tasks.run_in_background(import_heavy_libraries, on_success=lambda _r: self._catch_up_libraries(),
-                                    on_failure=self._warm_up_failed)
+            # The embedding model loads beside the chat model (models_view.refresh started that), not
+            # after the imports; libraries catch up once both are in.
+            self._warm_up_left = 2
+            for job in (self.services.preload_embedder, import_heavy_libraries):
+                tasks.run_in_background(job, on_success=lambda _r: self._warm_up_step(),
+                                        on_failure=self._warm_up_failed)
 
     def _ask_passphrase(self, new: bool, problem: str = "") -> str | None:
         """On the UI thread: the dialog comes over this window, painted first, not over an empty screen."""
@@ -129,8 +133,14 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()  # the window's first paint, before the dialog's event loop
         return self._passphrase(new, problem, self)
 
+    def _warm_up_step(self) -> None:
+        self._warm_up_left -= 1
+        if self._warm_up_left == 0:
+            self._catch_up_libraries()
+
     def _warm_up_failed(self, exc: BaseException) -> None:
         log.warning("warm-up: %s", error_kind(exc))
+        self._warm_up_left = -1  # no catch-up: start-up ends here
         self._start_up_done()
 
     def _catch_up_libraries(self) -> None:

@@ -25,8 +25,17 @@ log = logging.getLogger(__name__)
 _LIVE: set["Task"] = set()
 
 
+# Qt sizes the pool to the CPU count; tasks here mostly wait on an owner thread (the engine, a shard,
+# the history writer) or native code, so on a 2-core PC two library syncs would otherwise keep a
+# question, a model load or a file listing waiting in the queue until one finishes.
+MIN_POOL_THREADS = 8
+
+
 def pool() -> QThreadPool:
-    return QThreadPool.globalInstance()
+    instance = QThreadPool.globalInstance()
+    if instance.maxThreadCount() < MIN_POOL_THREADS:
+        instance.setMaxThreadCount(MIN_POOL_THREADS)
+    return instance
 
 
 class Task(QObject):

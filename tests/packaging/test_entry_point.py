@@ -44,3 +44,14 @@ def test_a_command_runs_the_cli_even_with_the_probe_variable_set(strongroom_home
     assert proc.returncode == 0, proc.stderr
     assert "startup-probe" not in proc.stdout
     assert any(m["origin"] == "demo" for m in json.loads(proc.stdout))
+
+
+def test_ready_probe_waits_for_both_models_and_reports_after_the_first_paint():
+    proc = run_entry(STRONGROOM_STARTUP_PROBE="ready")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("startup-probe: first paint"), proc.stdout
+    assert re.fullmatch(r"startup-probe: ready to answer [0-9]+\.[0-9]{3} s after process start", lines[1])
+    assert float(lines[1].split()[4]) >= float(lines[0].split()[3])
+    log = (Path(os.environ["STRONGROOM_HOME"]) / "logs" / "strongroom.log").read_text(encoding="utf-8")
+    assert "embedding model all-minilm-l6-v2 loaded" in log and "loaded smollm2-135m-instruct" in log

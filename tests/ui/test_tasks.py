@@ -180,3 +180,19 @@ def test_on_ui_thread_asks_from_a_worker_and_waits(qtbot):
     worker.join()
     assert answers == ["secret"] and asked == [True]
     assert ask(False) == "old"  # on the UI thread itself: called directly
+
+
+def test_a_quick_task_runs_while_long_ones_occupy_one_thread_per_core(qtbot):
+    release = threading.Event()
+    long_running = max(2, QThread.idealThreadCount())  # e.g. a library sync per core
+    started = []
+    for _ in range(long_running):
+        tasks.run_in_background(lambda: (started.append(1), release.wait(60)))
+    try:
+        qtbot.waitUntil(lambda: len(started) == long_running, timeout=10000)
+        answered = []
+        tasks.run_in_background(lambda: "answer", on_success=answered.append)
+        qtbot.waitUntil(lambda: answered == ["answer"], timeout=10000)
+    finally:
+        release.set()
+    assert tasks.wait_all(10000)
