@@ -84,6 +84,10 @@ class HistorySettings:
 class LibrarySettings:
     default_folders: list[str] = field(default_factory=list)
     max_file_mb: int = 200  # larger files are listed as too large, not indexed
+    server_url: str = ""
+    # Named roots of shared libraries -> this workstation's mount of each ("matters" = "/mnt/matters"):
+    # a file on the firm's server is stored as root-name/relative/path and opened through this map.
+    roots: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,6 +148,8 @@ def all_keys() -> list[str]:
 def _coerce(key: str, expected: type, value: Any) -> Any:
     """Returns value as `expected`, or raises SettingInvalid with a readable reason."""
     origin = getattr(expected, "__origin__", None)
+    if origin is dict:
+        return _coerce_roots(key, value)
     if origin is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise SettingInvalid(f"{key} must be a list of text values")
@@ -167,6 +173,20 @@ def _coerce(key: str, expected: type, value: Any) -> Any:
             raise SettingInvalid(f"{key} must be one of {', '.join(CHOICES[key])}")
         return value
     raise SettingInvalid(f"{key} has an unsupported type")
+
+
+def _coerce_roots(key: str, value: Any) -> dict[str, str]:
+    """A table of named folders (libraries.roots): plain names, each an absolute path on this computer."""
+    if not isinstance(value, dict):
+        raise SettingInvalid(f"{key} must be a table of names and folders, like matters = \"/mnt/matters\"")
+    for name, folder in value.items():
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+            raise SettingInvalid(f"{key}: {name!r} is not a usable root name (letters, digits, '.', '_', '-')")
+        if not isinstance(folder, str) or not folder.strip():
+            raise SettingInvalid(f"{key}.{name} must be a folder path (text)")
+        if not Path(folder).expanduser().is_absolute():
+            raise SettingInvalid(f"{key}.{name} must be an absolute folder path, not {folder!r}")
+    return dict(value)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

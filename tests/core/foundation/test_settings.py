@@ -165,3 +165,48 @@ def test_the_file_size_limit_moved_to_libraries_and_a_v1_policy_still_locks_it(t
     s.path.write_text("schema_version = 1\n[retrieval]\nmax_file_mb = 80\ntop_k = 4\n")
     s = Settings()
     assert s.get("libraries.max_file_mb") == 80 and s.get("retrieval.top_k") == 4 and s.warnings == []
+
+
+def test_library_roots_are_a_table_of_folders_that_round_trips(tmp_path):
+    s = Settings()
+    mount = str(tmp_path / "mnt" / "matters")
+    s.set("libraries.roots", {"matters": mount, "precedents": str(tmp_path / "prec")})
+    s.save()
+    again = Settings()
+    assert again.get("libraries.roots") == {"matters": mount, "precedents": str(tmp_path / "prec")}
+    assert not again.warnings
+
+
+@pytest.mark.parametrize("table, reason", [
+    ('matters = 5', "libraries.roots.matters must be a folder path (text)"),
+    ('matters = "relative/matters"', "libraries.roots.matters must be an absolute folder path"),
+    ('"../up" = "/mnt/up"', "'../up' is not a usable root name"),
+    ('matters = ["/a", "/b"]', "libraries.roots.matters must be a folder path (text)"),
+])
+def test_hostile_library_roots_are_refused_with_the_reason_and_the_rest_is_kept(table, reason):
+    s = Settings()
+    s.path.parent.mkdir(parents=True, exist_ok=True)
+    s.path.write_text(f'[libraries]\nmax_file_mb = 7\nserver_url = "https://qdrant.firm:6333"\n'
+                      f'[libraries.roots]\n{table}\n')
+    s = Settings()
+    assert s.get("libraries.roots") == {}
+    assert s.get("libraries.max_file_mb") == 7 and s.get("libraries.server_url") == "https://qdrant.firm:6333"
+    assert any(reason in w for w in s.warnings), s.warnings
+
+
+def test_library_roots_that_are_not_a_table_are_refused():
+    s = Settings()
+    with pytest.raises(SettingInvalid, match="table of names and folders"):
+        s.set("libraries.roots", "/mnt/matters")
+
+
+def test_policy_sets_and_locks_server_url_and_roots(tmp_path, monkeypatch):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[libraries]\nserver_url = "https://qdrant.firm.example:6333"\n'
+                      '[libraries.roots]\nmatters = "/mnt/matters"\n')
+    monkeypatch.setenv("STRONGROOM_POLICY", str(policy))
+    s = Settings()
+    assert s.get("libraries.roots") == {"matters": "/mnt/matters"}
+    assert s.is_locked("libraries.roots") and s.is_locked("libraries.server_url")
+    with pytest.raises(SettingLocked):
+        s.set("libraries.roots", {})
