@@ -37,10 +37,6 @@ def biggest_parts(bundle: Path, count: int = 10) -> list[tuple[str, int]]:
     for child in internal.iterdir():
         size = tree_size(child) if child.is_dir() else (0 if child.is_symlink() else child.stat().st_size)
         parts.append((child.name, size))
-    # torch dominates: show its own biggest members too.
-    torch_lib = internal / "torch" / "lib"
-    if torch_lib.is_dir():
-        parts += [(f"torch/lib/{p.name}", p.stat().st_size) for p in torch_lib.iterdir() if p.is_file()]
     return sorted(parts, key=lambda item: -item[1])[:count]
 
 
