@@ -37,7 +37,7 @@ class LlamaEmbeddingError(RuntimeError):
 
 
 def embedding_facts(path: Path) -> dict:
-    """Architecture, pooling, dimensions and context of an embedding GGUF, from its header alone.
+    """Name, architecture, pooling, dimensions and context of an embedding GGUF, from its header alone.
 
     Raises LlamaEmbeddingError when the file is unreadable or is not an embedding model."""
     try:
@@ -49,6 +49,7 @@ def embedding_facts(path: Path) -> dict:
         raise LlamaEmbeddingError(
             f"{Path(path).name} is not an embedding model (architecture {arch or 'unknown'!r}, no pooling type)")
     return {
+        "name": header.name,
         "architecture": arch,
         "pooling": header.pooling or "mean",
         "dimensions": int(header.metadata.get(f"{arch}.embedding_length") or 0),

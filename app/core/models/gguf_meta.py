@@ -116,6 +116,18 @@ class _Cursor:
         self.pos = pos
         self.skip(0)  # raises when the loop ran past the end
 
+    def _strings(self, count: int) -> list[str]:
+        buf, pos, end, unpack_from = self.buf, self.pos, len(self.buf), struct.unpack_from
+        out = []
+        for _ in range(count):
+            length = unpack_from("<Q", buf, pos)[0] if pos + 8 <= end else end
+            if length > MAX_STRING or pos + 8 + length > end:
+                raise GGUFError(f"{self.path.name} ends early (truncated or corrupt header at byte {pos})")
+            out.append(buf[pos + 8 : pos + 8 + length].decode("utf-8", errors="replace"))
+            pos += 8 + length
+        self.pos = pos
+        return out
+
     def unpack(self, fmt: str):
         return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
 
@@ -136,12 +148,12 @@ class _Cursor:
             count = self.unpack("<Q")
             if count > MAX_COUNT:
                 raise GGUFError(f"{self.path.name} has an implausible array of {count} items (corrupt file)")
-            if item_type == gguf.GGUFValueType.STRING and not keep:
-                self._skip_strings(count)
-                return None
-            if item_type in _SCALARS and not keep:
-                self.skip(count * struct.calcsize(_SCALARS[item_type]))
-                return None
+            if item_type == gguf.GGUFValueType.STRING:
+                return self._strings(count) if keep else self._skip_strings(count)
+            if item_type in _SCALARS:
+                fmt = _SCALARS[item_type]
+                size = count * struct.calcsize(fmt)
+                return list(struct.unpack(f"<{count}{fmt[1]}", self.take(size))) if keep else self.skip(size)
             items = [self.value(item_type, keep) for _ in range(count)]
             return items if keep else None
         try:
@@ -151,19 +163,20 @@ class _Cursor:
         return self.unpack(fmt)
 
 
-def read_gguf(path: Path) -> GGUFInfo:
+def read_gguf(path: Path, arrays: frozenset[str] = frozenset()) -> GGUFInfo:
+    """The header; `arrays` names the array values to read besides KEEP_ARRAYS (a tokenizer's vocabulary)."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size < 24:
             raise GGUFError(f"{path.name} is {size} bytes long: too short to be a GGUF model")
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            return _parse(_Cursor(buf, path), path, size)
+            return _parse(_Cursor(buf, path), path, size, KEEP_ARRAYS | arrays)
     except OSError as exc:
         raise GGUFError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
 
 
-def _parse(cur: _Cursor, path: Path, size: int) -> GGUFInfo:
+def _parse(cur: _Cursor, path: Path, size: int, arrays: frozenset[str]) -> GGUFInfo:
     if cur.take(4) != MAGIC:
         raise GGUFError(f"{path.name} is not a GGUF file (wrong magic bytes)")
     version = cur.unpack("<I")
@@ -177,7 +190,7 @@ def _parse(cur: _Cursor, path: Path, size: int) -> GGUFInfo:
     for _ in range(kv_count):
         key = cur.string()
         vtype = cur.unpack("<I")
-        keep = vtype != gguf.GGUFValueType.ARRAY or key in KEEP_ARRAYS
+        keep = vtype != gguf.GGUFValueType.ARRAY or key in arrays
         value = cur.value(vtype, keep)
         if keep:
             info.metadata[key] = value

@@ -208,7 +208,7 @@ class Registry:
         if entry and entry.size_bytes and entry.size_bytes != size:
             entry = None  # same name, different file: treat as side-loaded rather than claim a match
         info = ModelInfo(
-            id=entry.id if entry else _side_loaded_id(first),
+            id=entry.id if entry else side_loaded_id(first),
             name=entry.name if entry else first.stem,
             files=files,
             origin=origin,
@@ -383,6 +383,6 @@ class Registry:
         return self.load_refusal(info, policy, n_ctx)
 
 
-def _side_loaded_id(path: Path) -> str:
+def side_loaded_id(path: Path) -> str:
     stem = SPLIT_RE.sub(r"\g<stem>", path.name) if SPLIT_RE.match(path.name) else path.stem
     return "local:" + re.sub(r"[^a-z0-9.]+", "-", stem.lower()).strip("-")

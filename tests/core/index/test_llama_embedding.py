@@ -28,7 +28,8 @@ def _real_passages(tokenizer, limit: int = 120) -> list[str]:
 def test_the_default_backend_is_llama_cpp_with_the_gguf_made_at_setup(embedder):
     assert embedder.backend == "llama.cpp" and embedder.model.gguf.is_file()
     facts = embedding_facts(embedder.model.gguf)
-    assert facts == {"architecture": "bert", "pooling": "mean", "dimensions": 384, "context_length": 512}
+    assert facts == {"name": "MiniLM L6 H384 Uncased", "architecture": "bert", "pooling": "mean", "dimensions": 384,
+                     "context_length": 512}
 
 
 def test_llama_cpp_matches_sentence_transformers_on_real_passages(embedder):

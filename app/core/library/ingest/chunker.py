@@ -7,7 +7,6 @@ are linear in the text size, so a 20 MB single-line file is fine.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -44,22 +43,11 @@ class Chunk:
 
 
 def load_tokenizer(model_dir: Path) -> "tokenizers.Tokenizer":
-    """The tokenizer of an embedding model folder (tokenizer.json), without importing torch.
+    """The tokenizer of an embedding model folder (tokenizer.json), loaded once per folder. Indexing asks
+    the embedder instead (Embedder.chunk_tokenizer), which also reads a GGUF's own vocabulary."""
+    from app.core.index.gguf_tokenizer import folder_tokenizer
 
-    Loaded once per folder: reading tokenizer.json holds the interpreter lock long enough to stall the
-    window, and every sync would otherwise pay for it. Encoding is thread-safe and nothing changes
-    the tokenizer after this."""
-    return _load_tokenizer(str(Path(model_dir).resolve()))
-
-
-@functools.lru_cache(maxsize=4)
-def _load_tokenizer(model_dir: str) -> "tokenizers.Tokenizer":
-    import tokenizers
-
-    tokenizer = tokenizers.Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
-    tokenizer.no_truncation()  # the chunker needs every token; it enforces the limit itself
-    tokenizer.no_padding()
-    return tokenizer
+    return folder_tokenizer(model_dir)
 
 
 def chunk_document(doc: ParsedDocument, tokenizer: "tokenizers.Tokenizer", max_tokens: int = 200,
