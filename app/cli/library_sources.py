@@ -37,7 +37,7 @@ class Sources:
         except (LibraryError, EmbedderError) as exc:
             raise SessionError(str(exc)) from None
         for lib in self.libraries:
-            if not lib.shard_dir.exists():
+            if not lib.may_have_index:
                 raise SessionError(f"{lib.name!r} has not been indexed yet; run `strongroom index {lib.name!r}`")
         kinds = []
         for kind in args.type:

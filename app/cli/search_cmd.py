@@ -28,7 +28,7 @@ def run(args) -> int:
         embedder = Embedder.from_settings()
         if lib.embedding_model and lib.embedding_model != embedder.id:
             return fail(f"{lib.name!r} was indexed with {lib.embedding_model}; run `strongroom index {lib.name!r}` to rebuild it")
-        if not lib.shard_dir.exists():
+        if not lib.may_have_index:
             return fail(f"{lib.name!r} has not been indexed yet; run `strongroom index {lib.name!r}`")
         store = open_library_store(lib, embedder.dimensions)
     except (LibraryError, EmbedderError, StoreInUse, StoreError) as exc:

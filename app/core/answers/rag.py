@@ -169,7 +169,7 @@ class Retriever:
             if lib.embedding_model and lib.embedding_model != self.embedder.id:
                 notes.append(f"{lib.name} was indexed with another embedding model and must be re-indexed.")
                 continue
-            if not lib.shard_dir.exists():
+            if not lib.may_have_index:
                 notes.append(f"{lib.name} has not been indexed yet.")
                 continue
             with self.open_store(lib) as store:

@@ -1,15 +1,23 @@
 """The vector store interface over a firm's Qdrant server, through qdrant-client (tested against
-the client's local mode)."""
+the client's local mode, and a real server when STRONGROOM_TEST_QDRANT_URL is set).
+
+The client is made in app/core/remote/qdrant_server.py; this module only speaks the store's language.
+Paths are stored as the caller gives them (a shared library gives root-name/relative/path)."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any, Iterator, Sequence
 
 from app.core.index.bm25 import bm25_document, bm25_query
 from app.core.index.store import (
-    DENSE, KEYWORD_FIELDS, PREFETCH_FACTOR, SPARSE, ChunkPoint, Hit, SearchFilter, as_float_list, query_similarity,
+    DENSE, KEYWORD_FIELDS, PREFETCH_FACTOR, SPARSE, ChunkPoint, Hit, SearchFilter, StoreError, as_float_list,
+    query_similarity,
 )
+
+
+class IncompatibleCollection(StoreError):
+    """The server's collection was not made for this library's vectors (another size, other vector names)."""
 
 
 class QdrantServerStore:
@@ -22,7 +30,9 @@ class QdrantServerStore:
         self.client = client
         self.collection = collection
         self.dimensions = dimensions
-        if not client.collection_exists(collection):
+        if client.collection_exists(collection):
+            self._check(client.get_collection(collection).config.params)
+        else:
             client.create_collection(
                 collection,
                 vectors_config={DENSE: m.VectorParams(size=dimensions, distance=m.Distance.COSINE)},
@@ -32,6 +42,19 @@ class QdrantServerStore:
                 warnings.simplefilter("ignore")  # local mode warns that it ignores payload indexes
                 for key in KEYWORD_FIELDS:
                     client.create_payload_index(collection, key, m.PayloadSchemaType.KEYWORD)
+
+    def _check(self, params) -> None:
+        vectors = params.vectors if isinstance(params.vectors, dict) else {}
+        dense = vectors.get(DENSE)
+        if dense is None or SPARSE not in (params.sparse_vectors or {}):
+            raise IncompatibleCollection(
+                f"The collection {self.collection!r} on the Qdrant server was not made by Strongroom (it has no "
+                f"{DENSE!r} and {SPARSE!r} vectors); choose another library name or ask IT.")
+        if dense.size != self.dimensions:
+            raise IncompatibleCollection(
+                f"The collection {self.collection!r} on the Qdrant server holds {dense.size}-dimension vectors, but "
+                f"this computer's embedding model makes {self.dimensions}: set retrieval.embedding_model to the "
+                "model the library was built with.")
 
     def upsert(self, points: Sequence[ChunkPoint]) -> None:
         m = self._m
@@ -71,13 +94,27 @@ class QdrantServerStore:
         return [(str(r.id), list(r.vector[DENSE]), dict(r.payload or {}))
                 for r in self._scroll(self._match("content_hash", content_hash), with_vector=[DENSE])]
 
+    def files_under(self, folders: Sequence[str]) -> set[str]:
+        """The stored file names under these folders (as stored in `dirs`)."""
+        m = self._m
+        if not folders:
+            return set()
+        flt = m.Filter(must=[m.FieldCondition(key="dirs", match=m.MatchAny(any=list(folders)))])
+        files, offset = set(), None
+        while True:
+            records, offset = self.client.scroll(self.collection, scroll_filter=flt, limit=1000, offset=offset,
+                                                 with_payload=["file"], with_vectors=False)
+            files.update(f for r in records if isinstance(f := (r.payload or {}).get("file"), str))
+            if offset is None:
+                return files
+
     def _filter(self, f: SearchFilter | None):
         m = self._m
         if f is None:
             return None
         must = []
         if f.folder:
-            must.append(m.FieldCondition(key="dirs", match=m.MatchValue(value=str(Path(f.folder)))))
+            must.append(m.FieldCondition(key="dirs", match=m.MatchValue(value=str(PurePosixPath(f.folder)))))
         if f.kinds:
             must.append(m.FieldCondition(key="kind", match=m.MatchAny(any=list(f.kinds))))
         if f.files:

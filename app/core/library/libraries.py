@@ -5,6 +5,8 @@ rename never moves an open shard:
     <id>/library.json   name, folders, include/exclude globs, embedding model
     <id>/shard/         the Qdrant Edge shard
     <id>/sync.sqlite3   per-file sync state (see sync_state.py)
+A library "on the firm's server" (location "server") keeps its points in a collection of the firm's
+Qdrant server instead of the shard; its sync state stays here, per workstation (server_library.py).
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from pathlib import Path
 from app.core.foundation import paths
 from app.core.foundation.atomic import write_atomic
 from app.core.library.sync_state import read_summary
+
+LOCAL, SERVER = "local", "server"  # where a library's points live: this computer's shard, the firm's server
 
 
 class LibraryError(ValueError):
@@ -33,7 +37,18 @@ class Library:
     exclude: list[str] = field(default_factory=list)
     embedding_model: str = ""  # the model the index was built with
     created: float = 0.0
+    location: str = LOCAL
+    collection: str = ""  # on the firm's server: the Qdrant collection that holds its points
     root: Path | None = None
+
+    @property
+    def on_server(self) -> bool:
+        return self.location == SERVER
+
+    @property
+    def may_have_index(self) -> bool:
+        """False only when nothing can have been indexed yet (a local library whose shard was never made)."""
+        return self.on_server or self.shard_dir.exists()
 
     @property
     def shard_dir(self) -> Path:
@@ -120,19 +135,28 @@ class LibraryManager:
         lib.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomic(lib.root / "library.json", json.dumps(lib.to_json(), indent=2, ensure_ascii=False).encode("utf-8"))
 
-    def create(self, name: str, folders=(), include=(), exclude=()) -> Library:
+    def create(self, name: str, folders=(), include=(), exclude=(), *, location: str = LOCAL, lib_id: str = "",
+               embedding_model: str = "") -> Library:
+        """A new library; on the firm's server (location SERVER) its collection is named after its id,
+        and `lib_id` is the server's id when a library there is attached."""
         name = _clean_name(name)
         if self.find(name):
             raise LibraryError(f"a library named {name!r} already exists")
-        lib_id = uuid.uuid4().hex[:12]
+        lib_id = lib_id or uuid.uuid4().hex[:12]
+        if not lib_id.isalnum() or (self.root / lib_id).exists():
+            raise LibraryError(f"the library id {lib_id!r} cannot be used on this computer")
         lib = Library(id=lib_id, name=name, folders=[], include=list(include), exclude=list(exclude),
-                      created=time.time(), root=self.root / lib_id)
+                      embedding_model=embedding_model, created=time.time(), location=location,
+                      collection=f"strongroom_{lib_id}" if location == SERVER else "", root=self.root / lib_id)
         _add_folders(lib, folders)
         self.save(lib)
         return lib
 
     def rename(self, name: str, new_name: str) -> Library:
         lib = self.get(name)
+        if lib.on_server:
+            raise LibraryError(f"{lib.name!r} is on the firm's server, where other workstations attach it by its "
+                               "name: it keeps that name")
         new_name = _clean_name(new_name)
         other = self.find(new_name)
         if other and other.id != lib.id:

@@ -41,8 +41,14 @@ OPTIMIZE_AFTER = 2000  # chunks added in one run before the HNSW build is worth 
 VECTOR_CACHE = "vectors.sqlite3"  # vector_cache.VectorCache, in the library folder
 
 
-def open_library_store(lib: Library, dimensions: int) -> EdgeStore:
-    """The library's shard, opened; DiskFull (plain words) when its disk has no room to load it."""
+def open_library_store(lib: Library, dimensions: int, settings=None) -> VectorStore:
+    """The library's shard, opened; DiskFull (plain words) when its disk has no room to load it.
+    A library on the firm's server: its collection there, connected now (server_library.py)."""
+    if lib.on_server:
+        from app.core.foundation.settings import Settings
+        from app.core.library.server_library import open_server_store
+
+        return open_server_store(lib, dimensions, settings or Settings())
     ensure_room(lib.shard_dir, lib.name)
     return EdgeStore(lib.shard_dir, dimensions, name=lib.name)
 
@@ -127,7 +133,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
     cancel = cancel or threading.Event()
     started = time.monotonic()
     rebuilt = False
-    if lib.embedding_model and lib.embedding_model != embedder.id:
+    if lib.embedding_model and lib.embedding_model != embedder.id and not lib.on_server:
         if store is not None:
             raise RuntimeError("the library must be rebuilt for the new embedding model: close its store first")
         log.info("library %s was built with %s; rebuilding for %s", lib.id, lib.embedding_model, embedder.id)
@@ -138,9 +144,15 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         rebuilt = True
     own_store = store is None
     state = cache = None
+    server = None
     try:
         if own_store:
-            store = open_library_store(lib, embedder.dimensions)
+            store = open_library_store(lib, embedder.dimensions, settings)
+        if lib.on_server:  # one indexer at a time: the lease is held until the end (server_library.py)
+            from app.core.library.server_library import ServerIndexing
+
+            server = ServerIndexing(lib, store, embedder, cancel)
+            progress = server.start(progress)
         state = SyncState(lib.state_db)
         cache = VectorCache(lib.root / VECTOR_CACHE, embedder.id, embedder.dimensions)
         if lib.embedding_model != embedder.id:
@@ -156,10 +168,12 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         emitter.emit(force=True)
         unreadable = _scan_for_changes(lib, state, ingest.supported, cancel, emitter, report)
         if emitter.progress.files_to_index and not cancel.is_set():
-            tokenizer = ingest.load_tokenizer(embedder.folder)
+            tokenizer = embedder.chunk_tokenizer()
             pipeline.run(ingest, tokenizer)
         if not cancel.is_set():
             _remove_deleted(state, store, unreadable, cancel, emitter, report)
+        if server is not None:
+            server.remove_unseen(state, report)
         if pipeline.added_chunks >= OPTIMIZE_AFTER and not cancel.is_set():
             emitter.progress.phase = "optimizing"
             emitter.emit(force=True)
@@ -172,6 +186,8 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         report.seconds = round(time.monotonic() - started, 3)
         emitter.progress.phase = "cancelled" if cancel.is_set() else "done"
         emitter.emit(force=True)
+        if server is not None:
+            server.finish()
         return report
     except DiskFull:
         log.error("library %s: disk full while indexing", lib.id)
@@ -182,7 +198,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
             raise DiskFull(lib.name) from exc
         raise
     finally:
-        opened = [state, cache, store if own_store else None]
+        opened = [server, state, cache, store if own_store else None]
         for close in [part.close for part in opened if part is not None]:
             try:
                 close()

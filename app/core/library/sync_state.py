@@ -131,6 +131,11 @@ class SyncState:
             return self.con.execute(
                 "SELECT path, size, mtime_ns FROM todo WHERE n > ? ORDER BY n LIMIT ?", (offset, limit)).fetchall()
 
+    def seen_paths(self) -> set[str]:
+        """Every path this sync's scan reached."""
+        with self._lock:
+            return {path for (path,) in self.con.execute("SELECT path FROM seen")}
+
     def unseen_paths(self) -> list[str]:
         """Files in the state that this sync's scan did not find."""
         with self._lock:
