@@ -306,11 +306,9 @@ class Services:
         """Loads the embedding model ahead of the first question or indexing run (call from a worker).
         Loading imports parts of transformers and holds the interpreter lock in stretches; done at
         start-up it neither delays the first answer nor stalls the window while a folder indexes."""
-        from app.core.library.ingest import load_tokenizer
-
         try:
             self.embedder.load()
-            load_tokenizer(self.embedder.folder)  # the chunker's copy, kept for every sync
+            self.embedder.chunk_tokenizer()  # the chunker's copy, kept for every sync
         except Exception as exc:  # noqa: BLE001 - indexing reports the same failure when it needs the model
             log.warning("embedding model not loaded ahead: %s", error_kind(exc))
 
