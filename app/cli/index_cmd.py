@@ -72,7 +72,7 @@ def run(args) -> int:
             except StoreInUse as exc:
                 code = fail(str(exc))
                 continue
-            except (StoreError, EmbedderError) as exc:
+            except (StoreError, EmbedderError, LibraryError) as exc:  # LibraryError: a folder outside libraries.roots
                 code = fail(f"{lib.name}: {exc}")
                 continue
             if tty:

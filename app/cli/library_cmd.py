@@ -1,9 +1,11 @@
-"""strongroom library add NAME FOLDER... | list [--json] | remove NAME | rename OLD NEW | drop-folder NAME FOLDER..."""
+"""strongroom library add NAME FOLDER... | create NAME [FOLDER...] [--server] | attach NAME | set-server-key |
+list [--json] | remove NAME | rename OLD NEW | drop-folder NAME FOLDER..."""
 from __future__ import annotations
 
 import time
 
 from app.cli import fail, print_json
+from app.core.index.store import StoreError
 from app.core.library.libraries import LibraryError, LibraryManager
 
 
@@ -18,6 +20,22 @@ def register(sub) -> None:
     a.add_argument("--include", action="append", default=None, metavar="GLOB", help="only files matching (repeatable)")
     a.add_argument("--exclude", action="append", default=None, metavar="GLOB", help="skip files or folders matching (repeatable)")
     a.set_defaults(func=run_add)
+
+    c = lsub.add_parser("create", help="create a library (--server: on the firm's Qdrant server, shared)")
+    c.add_argument("name")
+    c.add_argument("folders", nargs="*", metavar="FOLDER")
+    c.add_argument("--server", action="store_true",
+                   help="keep its index on the firm's Qdrant server (libraries.server_url); folders under libraries.roots")
+    c.add_argument("--include", action="append", default=None, metavar="GLOB", help="only files matching (repeatable)")
+    c.add_argument("--exclude", action="append", default=None, metavar="GLOB", help="skip files or folders matching (repeatable)")
+    c.set_defaults(func=run_create)
+
+    at = lsub.add_parser("attach", help="use a library on the firm's Qdrant server here, without indexing it again")
+    at.add_argument("name")
+    at.set_defaults(func=run_attach)
+
+    k = lsub.add_parser("set-server-key", help="keep the firm's Qdrant server API key in the OS keychain (read from stdin)")
+    k.set_defaults(func=run_set_server_key)
 
     ls = lsub.add_parser("list", help="list libraries with their folders and stats")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
@@ -38,10 +56,63 @@ def register(sub) -> None:
     d.set_defaults(func=run_drop_folder)
 
 
+def run_create(args) -> int:
+    manager = LibraryManager()
+    try:
+        if args.server:
+            from app.core.foundation.settings import Settings
+            from app.core.library import server_library
+
+            lib = server_library.create(manager, args.name, args.folders, Settings(), args.include or (), args.exclude or ())
+        else:
+            lib = manager.create(args.name, args.folders, args.include or (), args.exclude or ())
+    except (LibraryError, StoreError) as exc:
+        return fail(str(exc))
+    where = " on the firm's server" if lib.on_server else ""
+    print(f"Created library {lib.name!r}{where} with {len(lib.folders)} folder(s). Run `strongroom index {lib.name!r}`.")
+    return 0
+
+
+def run_attach(args) -> int:
+    from app.core.foundation.settings import Settings
+    from app.core.library import server_library
+
+    try:
+        lib, missing = server_library.attach(LibraryManager(), args.name, Settings())
+    except (LibraryError, StoreError) as exc:
+        return fail(str(exc))
+    print(f"Attached {lib.name!r} from the firm's server: search it now, no indexing needed here.")
+    for note in missing:
+        print(f"  not on this computer: {note}")
+    return 0
+
+
+def run_set_server_key(args) -> int:
+    import getpass
+    import sys
+
+    from app.core.privacy.keystore import KeyStoreError
+    from app.core.privacy.server_key import set_api_key
+
+    # Never an argument: command lines are visible to other users and kept in shell history.
+    key = getpass.getpass("API key for the firm's Qdrant server: ") if sys.stdin.isatty() else sys.stdin.readline()
+    try:
+        set_api_key(key)
+    except KeyStoreError as exc:
+        return fail(str(exc))
+    print("The API key is kept in this computer's keychain.")
+    return 0
+
+
 def run_add(args) -> int:
     manager = LibraryManager()
     try:
         if manager.find(args.name):
+            if manager.get(args.name).on_server:
+                from app.core.foundation.settings import Settings
+                from app.core.library.server_library import check_folders
+
+                check_folders(args.folders, Settings())
             lib = manager.add_folders(args.name, args.folders)
             if args.include is not None or args.exclude is not None:
                 lib = manager.set_globs(args.name, args.include, args.exclude)
@@ -70,19 +141,25 @@ def run_list(args) -> int:
     for row in rows:
         s = row["stats"]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(s["last_sync"])) if s["last_sync"] else "never"
-        print(f"{row['name']}: {s['files']} files, {s['chunks']} chunks, {s['failures']} failed, last indexed {when}")
+        shared = " (on the firm's server)" if row["location"] == "server" else ""
+        print(f"{row['name']}{shared}: {s['files']} files, {s['chunks']} chunks, {s['failures']} failed, last indexed {when}")
         for folder in row["folders"]:
             print(f"    {folder}")
     return 0
 
 
 def run_remove(args) -> int:
+    manager = LibraryManager()
     try:
-        LibraryManager().delete(args.name)
+        on_server = manager.get(args.name).on_server
+        manager.delete(args.name)
     except LibraryError as exc:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"the library's index could not be deleted: {exc}")
+    if on_server:
+        print(f"Removed {args.name!r} from this computer; it stays on the firm's server for everyone who uses it.")
+        return 0
     print(f"Removed library {args.name!r} and its index. Your documents were not touched.")
     return 0
 

@@ -35,6 +35,8 @@ def run(args) -> int:
         return fail(str(exc))
     try:
         hits = store.search_hybrid(embedder.embed_query(args.query), args.query, limit=args.limit)
+    except StoreError as exc:  # the firm's server failed during the search: already in plain words
+        return fail(str(exc))
     finally:
         store.close()
     results = [{"file": h.payload.get("file"), "page": h.payload.get("page"), "heading": h.payload.get("heading"),
