@@ -35,6 +35,8 @@ NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 VOCAB_ARRAYS = frozenset({"tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type",
                           "tokenizer.ggml.merges", "tokenizer.ggml.precompiled_charsmap"})
 PHANTOM_SPACE = "\u2581"
+# The unknown token llama.cpp assumes when the file names none (llama_vocab::impl::load), by kind.
+_DEFAULT_UNKNOWN_ID = {"bert": 100, "t5": 2}
 
 # Byte-level BPE: the split before merging, by `tokenizer.ggml.pre` (names and regexes as llama.cpp's
 # llama-vocab.cpp and transformers' GGUF_PRE_TOKENIZER_SPLITS have them). GPT-2's own split is
@@ -147,7 +149,7 @@ class _Vocab:
         charsmap = meta.get("tokenizer.ggml.precompiled_charsmap")
         if charsmap is not None and not (isinstance(charsmap, list) and all(isinstance(b, int) for b in charsmap)):
             raise bad("tokenizer.ggml.precompiled_charsmap is not a byte array")
-        unk_id = meta.get("tokenizer.ggml.unknown_token_id")
+        unk_id = meta.get("tokenizer.ggml.unknown_token_id", _DEFAULT_UNKNOWN_ID.get(kind))
         if unk_id is None:
             unk_id = next((i for i, t in enumerate(types) if t == UNKNOWN), None)
         if unk_id is not None and not (isinstance(unk_id, int) and 0 <= unk_id < n):
@@ -197,7 +199,7 @@ def _unigram(v: _Vocab):
     tokenizer = Tokenizer(models.Unigram(list(zip(v.tokens, v.scores)), unk_id=v.unk_id, byte_fallback=False))
     steps = [normalizers.Precompiled(v.charsmap)] if v.charsmap else []
     if v.remove_extra_whitespaces:  # as SentencePiece and llama.cpp: runs of spaces become one, ends trimmed
-        steps += [normalizers.Replace(Regex(" {2,}"), " "), normalizers.Replace(Regex("^ | $"), "")]
+        steps += [normalizers.Replace(Regex(" {2,}"), " "), normalizers.Replace(Regex(r"\A | \z"), "")]
     if steps:
         tokenizer.normalizer = normalizers.Sequence(steps)
     scheme = "always" if v.add_space_prefix else "never"
