@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QMessageBox, QProgressBar, QPushButton,
+    QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QMessageBox, QProgressBar, QPushButton,
     QScrollArea, QVBoxLayout, QWidget,
 )
 
@@ -164,6 +164,13 @@ class LibrariesView(QWidget):
         self.add_button.setAccessibleName("Add a folder as a library")
         self.add_button.clicked.connect(lambda: self.add_folder())
         head.addWidget(self.add_button)
+        # Only where IT set up a firm's Qdrant server: the next folder added becomes a shared library.
+        self.server_box = QCheckBox("On the firm's server")
+        self.server_box.setAccessibleName("Keep the next library on the firm's Qdrant server")
+        self.server_box.setToolTip("Its index is shared: other workstations attach it and search it without "
+                                   "indexing it again. The folder must be under one of libraries.roots.")
+        self.server_box.setVisible(bool(services.settings.get("libraries.server_url")))
+        head.addWidget(self.server_box)
         layout.addLayout(head)
         hint = QLabel("A library is a folder of documents that answers can cite. Drop a folder here to add it. "
                       "Documents never leave this computer.")
@@ -295,6 +302,10 @@ class LibrariesView(QWidget):
             if not folder:
                 return None
             self.remember_folder(folder)
+        if self.server_box.isVisibleTo(self) and self.server_box.isChecked():
+            return tasks.run_in_background(  # connects to the server: never on the UI thread
+                lambda: self.services.add_server_library(folder), on_success=self._added,
+                on_failure=lambda exc: show_error(self, exc, "Adding a library on the firm's server"))
         try:
             lib = self.services.add_library(folder)
         except Exception as exc:  # noqa: BLE001 - plain dialog, the window goes on
@@ -303,6 +314,10 @@ class LibrariesView(QWidget):
         self.reload()
         self.start_sync(lib.name)
         return lib
+
+    def _added(self, lib) -> None:
+        self.reload()
+        self.start_sync(lib.name)
 
     def remember_folder(self, folder: Path | str) -> None:
         """The folder picker opens next where this folder is (the settings' ui.last_folder)."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import tasks
-from .services import RENDERED_SUFFIXES, render_document
+from .services import RENDERED_SUFFIXES, missing_source_message, render_document
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".csv", ".log", ".text", ".rst", ".json", ".xml"}
 MAX_TEXT_BYTES = 5 * 1024 * 1024
@@ -268,8 +268,7 @@ class SourceViewer(QWidget):
         self.heading.setText(f"<b>{html.escape(self.path.name)}</b>{where}<br>"
                              f"<span style='font-size:small'>{html.escape(str(self.path.parent))}</span>")
         if not self.path.is_file():
-            self._show_message(f"The file {self.path} is no longer there. It may have been moved or deleted; "
-                               "re-index the library to update its sources.")
+            self._show_message(missing_source_message(path))
             return
         if self.path.suffix.lower() == ".pdf":
             self._show_pdf()

@@ -27,7 +27,8 @@ SLOW_APP_MODULES = [APP / "core" / name for name in (
     "index/store.py", "index/bm25.py", "index/edge_store.py", "index/server_store.py", "index/embedder.py",
     "library/sync.py", "library/sync_progress.py", "library/scanner.py", "library/content_ids.py",
     "library/jobs.py", "library/pipeline.py", "library/disk_errors.py", "library/ingest",
-    "history", "privacy/keystore.py", "models/registry.py")]
+    "history", "privacy/keystore.py", "models/registry.py",
+    "remote", "index/server_lease.py", "index/server_catalog.py", "library/server_library.py", "library/shared_store.py")]
 COLLECTOR = str(APP / "ui" / "ui_thread_gc.py")
 SLOW_PACKAGES = ("llama_cpp", "qdrant_edge", "qdrant_client", "sentence_transformers", "torch",
                  "transformers", "pypdfium2", "docx", "odf", "striprtf")

@@ -38,7 +38,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("Answer", "EngineGeneration", "Generation", "RagGeneration"), "generations"),
     **dict.fromkeys(("Services", "Unavailable"), "window_services"),
     **dict.fromkeys(("ExportError", "FORMATS", "WINDOW_FORMATS", "export_job"), "export"),
-    **dict.fromkeys(("RENDERED_SUFFIXES", "render_document"), "documents"),
+    **dict.fromkeys(("RENDERED_SUFFIXES", "missing_source_message", "render_document"), "documents"),
     **dict.fromkeys(("CORRUPT", "INCOMPLETE", "MISMATCH", "UNVERIFIED", "VERIFIED", "ModelEntry", "ModelInfo",
                      "import_model_file"), "models"),
 }

@@ -15,4 +15,17 @@ def render_document(path: Path | str) -> str:
     return document_html(Path(path))
 
 
-__all__ = ["RENDERED_SUFFIXES", "ParseError", "render_document"]
+def missing_source_message(path: Path | str) -> str:
+    """Why a cited file cannot be shown: a shared library's root not mapped on this computer, or a file
+    that is gone."""
+    from app.core.foundation.settings import Settings
+    from app.core.library.roots import RootMap, RootNotMapped
+
+    root = RootMap(Settings().get("libraries.roots")).unmapped_root(str(path).replace("\\", "/"))
+    if root is not None:
+        return str(RootNotMapped(str(path), root))
+    return (f"The file {path} is no longer there. It may have been moved or deleted; "
+            "re-index the library to update its sources.")
+
+
+__all__ = ["RENDERED_SUFFIXES", "ParseError", "missing_source_message", "render_document"]

@@ -262,6 +262,19 @@ class Services:
             candidate, n = f"{base} ({n})", n + 1
         return manager.create(candidate, folders=[str(folder)])
 
+    def add_server_library(self, folder: Path | str):
+        """A new library for one folder, kept on the firm's Qdrant server (blocking: it connects; call from
+        a worker). The folder must be under libraries.roots; the message says so otherwise."""
+        from app.core.library import server_library
+
+        folder = Path(folder).expanduser().resolve()
+        manager = self.library_manager()
+        base, n = folder.name or str(folder), 2
+        candidate = base
+        while manager.find(candidate) is not None:
+            candidate, n = f"{base} ({n})", n + 1
+        return server_library.create(manager, candidate, [folder], self.settings)
+
     def ensure_default_libraries(self) -> list:
         """A library for each folder of `libraries.default_folders` (IT policy) that has none yet.
         Folders that cannot be reached now (a share that is offline) are skipped and tried next start;
@@ -325,7 +338,10 @@ class Services:
         if self._shards is None:
             from app.core.index.shard_pool import ShardPool
 
-            self._shards = ShardPool(self.embedder.dimensions)
+            from app.core.library.sync import open_library_store
+
+            dimensions = self.embedder.dimensions
+            self._shards = ShardPool(dimensions, lambda lib: open_library_store(lib, dimensions, self.settings))
         return self._shards
 
     def sync_library(self, lib, progress=None, cancel=None):
@@ -333,7 +349,7 @@ class Services:
         from app.core.library.sync import sync_library
 
         store = None
-        if lib.embedding_model and lib.embedding_model != self.embedder.id:
+        if lib.embedding_model and lib.embedding_model != self.embedder.id and not lib.on_server:
             self.shards().release(lib.id)  # sync rebuilds the shard for the new model
         else:
             store = self.shards().store(lib)
