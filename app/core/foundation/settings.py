@@ -88,6 +88,7 @@ class LibrarySettings:
     # Named roots of shared libraries -> this workstation's mount of each ("matters" = "/mnt/matters"):
     # a file on the firm's server is stored as root-name/relative/path and opened through this map.
     roots: dict[str, str] = field(default_factory=dict)
+    ca_file: str = ""  # PEM file of the firm's CA for server_url, trusted beside the OS certificate store
 
 
 @dataclass
