@@ -37,7 +37,8 @@ def server_url(settings) -> str:
 
 def connect_client(settings):
     """A checked connection to the firm's server (qdrant_server.ServerError in plain words)."""
-    return qdrant_server.connect(server_url(settings), server_key.api_key())
+    return qdrant_server.connect(server_url(settings), server_key.api_key(),
+                                 ca_file=settings.get("libraries.ca_file") or None)
 
 
 def _connect(settings):
