@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import functools
+import json
 import logging
 import threading
 import time
@@ -18,6 +20,7 @@ from typing import Callable, Iterator
 
 import llama_cpp
 from llama_cpp import _internals as internals
+from llama_cpp.llama_grammar import json_schema_to_gbnf
 
 from app.core.engine.sampling import SamplingParams
 from app.core.models.llama_backend import amx_kernels_enabled, init_backend  # noqa: F401 (shared with the embedder)
@@ -26,6 +29,19 @@ log = logging.getLogger(__name__)
 
 N_BATCH = 512
 PENALTY_LAST_N = 64  # same window as llama_cpp.Llama's default
+
+@functools.lru_cache(maxsize=16)
+def _gbnf(schema_json: str) -> bytes:
+    return json_schema_to_gbnf(schema_json).encode("utf-8")
+
+
+def schema_grammar(schema: dict) -> bytes:
+    """The GBNF grammar llama.cpp samples with for a JSON schema (cached: one schema serves many rows)."""
+    try:
+        return _gbnf(json.dumps(schema, sort_keys=True))
+    except Exception as exc:  # the converter asserts on what it does not understand
+        raise ValueError(f"the JSON schema cannot be turned into a grammar ({exc})") from None
+
 
 def supports_gpu_offload() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())
@@ -234,6 +250,12 @@ class Runtime:
         # Same chain as llama_cpp.Llama, so the two produce the same text for the same seed.
         sampler = internals.LlamaSampler()
         sampler.add_penalties(self.model.n_vocab(), PENALTY_LAST_N, s.repeat_penalty, 0.0, 0.0)
+        if s.json_schema is not None:
+            grammar = llama_cpp.llama_sampler_init_grammar(self.model.vocab, schema_grammar(s.json_schema), b"root")
+            if not grammar:
+                sampler.close()
+                raise ValueError("the JSON schema could not be turned into a llama.cpp grammar")
+            llama_cpp.llama_sampler_chain_add(sampler.sampler, grammar)
         seed = s.seed if s.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED
         if s.temperature <= 0:
             sampler.add_greedy()
