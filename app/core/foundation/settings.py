@@ -81,6 +81,14 @@ class HistorySettings:
 
 
 @dataclass
+class OcrSettings:
+    """Reading scanned pages (image-only PDF pages, PNG, JPEG, TIFF) offline, after the text files.
+    One multilingual model reads every Latin-script language it knows: there is no language choice."""
+    enabled: bool = True
+    max_pages_per_file: int = 200  # scanned pages read per file; the rest are listed as not read
+
+
+@dataclass
 class LibrarySettings:
     default_folders: list[str] = field(default_factory=list)
     max_file_mb: int = 200  # larger files are listed as too large, not indexed
@@ -99,6 +107,7 @@ class SettingsData:
     chat: ChatSettings = field(default_factory=ChatSettings)
     ui: UISettings = field(default_factory=UISettings)
     history: HistorySettings = field(default_factory=HistorySettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
     libraries: LibrarySettings = field(default_factory=LibrarySettings)
 
 

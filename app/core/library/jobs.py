@@ -28,7 +28,8 @@ class FileJob:
     source: str = ""  # REUSE: the indexed path with the same content
     document_kind: str = ""  # the file's format as the parser names it ("pdf", "docx", ...)
     title: str = ""
-    needs_ocr: list = field(default_factory=list)  # pages that are scans without text
+    needs_ocr: list = field(default_factory=list)  # pages that are scans without text, not read yet
+    unreadable: list = field(default_factory=list)  # {"page", "reason"}: scanned pages OCR found nothing on
     chunks: list = field(default_factory=list)  # EMBED: the chunker's chunks; REUSE: stored (id, vector, payload)
     vectors: list = field(default_factory=list)  # EMBED: one per chunk, filled batch by batch
 

@@ -50,11 +50,13 @@ class CancelOrStop:
 class IndexPipeline:
     def __init__(self, lib: Library, embedder: Embedder, store: VectorStore, state: SyncState,
                  emitter: ProgressEmitter, report: SyncReport, cancel: threading.Event, *,
-                 max_bytes: int, chunk_tokens: int, chunk_overlap: int, cache: VectorCache | None = None):
+                 max_bytes: int, chunk_tokens: int, chunk_overlap: int, cache: VectorCache | None = None,
+                 ocr=None):
         self.lib, self.embedder, self.store, self.state = lib, embedder, store, state
         self.cache = cache  # identical passages embedded once
         self.emitter, self.progress, self.report = emitter, emitter.progress, report
         self.cancel = cancel
+        self.ocr = ocr  # an ingest.scanned.OcrContext: this run reads the queued files' scanned pages
         self.max_bytes = max_bytes
         self.chunk_tokens, self.chunk_overlap = chunk_tokens, chunk_overlap
         self.added_chunks = 0  # embedded by this run (copied vectors are not counted)
@@ -66,8 +68,9 @@ class IndexPipeline:
     # -- main loop -------------------------------------------------------------------------------
 
     def run(self, ingest, tokenizer) -> None:
-        self.progress.phase = "indexing"
-        self.emitter.indexing_started = time.monotonic()
+        self.progress.phase = "ocr" if self.ocr is not None else "indexing"
+        if self.ocr is None:
+            self.emitter.indexing_started = time.monotonic()
         self.emitter.emit(force=True)
         stop_parsing = CancelOrStop(self.cancel)
         jobs: queue.Queue = queue.Queue(maxsize=JOB_QUEUE)
@@ -120,10 +123,10 @@ class IndexPipeline:
         if job.action is Action.EMBED:
             if job.chunks:
                 pending.append(job)
-            else:  # nothing to index (an empty file): remember it so it is not parsed again
+            else:  # nothing to index (an empty file, a scan not read yet): remember it so it is not parsed again
                 self._begin(job)
                 self._finished(job, 0)
-                self.report.indexed.append(job.path)
+                self._report_indexed(job)
         elif job.action is Action.REUSE:
             self._write_reused(job)
         elif job.action is Action.TOUCH:
@@ -176,6 +179,8 @@ class IndexPipeline:
                         break
                     job = self._job_for_file(path, size, mtime_ns, ingest, tokenizer)
                     self.progress.reading_file = ""
+                    if job is None:  # cancelled while its scanned pages were read: done next sync
+                        break
                     while not stop.is_set():
                         try:
                             out.put(job, timeout=0.2)
@@ -190,8 +195,9 @@ class IndexPipeline:
             except queue.Full:
                 pass  # cancelled: nobody is reading any more
 
-    def _job_for_file(self, path: str, size: int, mtime_ns: int, ingest, tokenizer) -> FileJob:
-        """Decides what a new or changed file needs; when that is embedding, parses and chunks it."""
+    def _job_for_file(self, path: str, size: int, mtime_ns: int, ingest, tokenizer) -> FileJob | None:
+        """Decides what a new or changed file needs; when that is embedding, parses and chunks it.
+        None: the OCR pass was cancelled while reading it."""
         job = FileJob(Action.FAIL, path, size, mtime_ns)
         if size > self.max_bytes:
             job.reason = too_large_reason(size, self.max_bytes // (1024 * 1024))
@@ -205,16 +211,22 @@ class IndexPipeline:
             job.reason = read_error_reason(exc)
             return job
         row = self.state.file_row(path)
-        if row and row.content_hash == job.content_hash and row.settled:
+        if self.ocr is None and row and row.content_hash == job.content_hash and row.settled:
             job.action = Action.TOUCH
             return job
-        source = self.state.ok_path_with_hash(job.content_hash, path)
+        source = self.state.ok_path_with_hash(job.content_hash, path) if self.ocr is None else None
         if source:
             job.action, job.source = Action.REUSE, source
             return job
         self.progress.reading_file = path
         try:
-            doc = ingest.parse_file(Path(path), self.max_bytes)
+            if self.ocr is None:
+                doc = ingest.parse_file(Path(path), self.max_bytes)
+            else:
+                self.progress.ocr_file = path
+                doc = ingest.parse_file(Path(path), self.max_bytes, ocr=self.ocr)
+        except ingest.OcrCancelled:
+            return None
         except ingest.ParseError as exc:
             job.reason = getattr(exc, "reason", "") or str(exc)
             return job
@@ -229,6 +241,7 @@ class IndexPipeline:
         job.document_kind = doc.kind
         job.title = doc.title or ""
         job.needs_ocr = list(doc.needs_ocr_pages)
+        job.unreadable = list(doc.unreadable_pages)
         job.chunks = ingest.chunk_document(doc, tokenizer, max_tokens=self.chunk_tokens, overlap=self.chunk_overlap)
         self.progress.files_parsed += 1
         return job
@@ -240,7 +253,7 @@ class IndexPipeline:
         disk has no room left to write the shard safely."""
         ensure_room(self.lib.shard_dir, self.lib.name)
         self.state.mark_in_progress(job.path, job.size, job.mtime_ns, job.content_hash, len(job.chunks),
-                                    job.document_kind, job.needs_ocr)
+                                    job.document_kind, job.needs_ocr, job.unreadable)
         self.state.commit()
         self.store.delete_file(job.path)
 
@@ -251,9 +264,18 @@ class IndexPipeline:
                   for c, v in zip(job.chunks, job.vectors)]
         self.store.upsert(points)
         self._finished(job, len(points))
-        self.report.indexed.append(job.path)
+        self._report_indexed(job)
+
+    def _report_indexed(self, job: FileJob) -> None:
+        if self.ocr is None:
+            self.report.indexed.append(job.path)
+        else:  # indexed again with its scanned pages read
+            self.report.scanned.append(job.path)
+            self.report.needs_ocr = [n for n in self.report.needs_ocr if n["file"] != job.path]
         if job.needs_ocr:
             self.report.needs_ocr.append({"file": job.path, "pages": job.needs_ocr})
+        if job.unreadable:
+            self.report.unreadable.append({"file": job.path, "pages": job.unreadable})
 
     def _write_reused(self, job: FileJob) -> None:
         stored = [(pid, vec, payload) for pid, vec, payload in self.store.points_with_hash(job.content_hash)
@@ -265,7 +287,7 @@ class IndexPipeline:
             return
         first = stored[0][2]
         job.document_kind, job.title = first.get("kind", ""), first.get("title", "")
-        job.needs_ocr = self.state.needs_ocr_pages(job.source)
+        job.needs_ocr, job.unreadable = self.state.ocr_state(job.source)
         job.chunks = stored
         self._begin(job)
         points = []
@@ -279,6 +301,8 @@ class IndexPipeline:
         self.report.moved.append(job.path)
         if job.needs_ocr:
             self.report.needs_ocr.append({"file": job.path, "pages": job.needs_ocr})
+        if job.unreadable:
+            self.report.unreadable.append({"file": job.path, "pages": job.unreadable})
 
     def _write_touched(self, job: FileJob) -> None:
         self.state.update_timestamp(job.path, job.size, job.mtime_ns)

@@ -28,6 +28,7 @@ from app.core.index.embedder import Embedder
 from app.core.index.store import VectorStore
 from app.core.library.disk_errors import DiskFull, ensure_room, is_disk_full
 from app.core.library.libraries import Library, LibraryManager
+from app.core.library.ocr_pass import read_scanned_pages
 from app.core.library.pipeline import IndexPipeline
 from app.core.library.scanner import scan
 from app.core.library.sync_progress import ProgressCallback, ProgressEmitter, SyncReport
@@ -170,6 +171,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         if emitter.progress.files_to_index and not cancel.is_set():
             tokenizer = embedder.chunk_tokenizer()
             pipeline.run(ingest, tokenizer)
+        read_scanned_pages(pipeline, settings, ingest, embedder.chunk_tokenizer)  # OCR, after the text files
         if not cancel.is_set():
             _remove_deleted(state, store, unreadable, cancel, emitter, report)
         if server is not None:

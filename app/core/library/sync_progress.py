@@ -13,7 +13,7 @@ EMIT_INTERVAL = 0.2  # seconds between progress callbacks, unless a phase change
 
 @dataclass
 class SyncProgress:
-    phase: str = "scanning"  # scanning, indexing, removing, optimizing, done, cancelled
+    phase: str = "scanning"  # scanning, indexing, ocr (reading scanned pages), removing, optimizing, done, cancelled
     files_scanned: int = 0
     files_to_index: int = 0  # new or changed files found by the scan
     files_parsed: int = 0
@@ -27,6 +27,13 @@ class SyncProgress:
     file_chunks_total: int = 0
     reading_file: str = ""  # being parsed and chunked now ("" between files)
     elapsed: float = 0.0
+    ocr_pages_done: int = 0  # scanned pages read (or found unreadable) in the OCR pass, after the text files
+    ocr_pages_total: int = 0
+    ocr_file: str = ""  # whose scanned pages are being read
+
+    def ocr_words(self) -> str:
+        """"reading scanned pages 12/80": the OCR pass's own progress."""
+        return f"reading scanned pages {self.ocr_pages_done}/{self.ocr_pages_total}"
 
     def file_under_way(self) -> tuple[str, int, int] | None:
         """(file, passages embedded, passages) while a file is part-embedded: a large file's own progress."""
@@ -36,6 +43,8 @@ class SyncProgress:
 
     def files_done_fraction(self) -> float:
         """Files finished, counting the part-embedded one by its passages: what a progress bar shows."""
+        if self.phase == "ocr":
+            return min(1.0, self.ocr_pages_done / self.ocr_pages_total) if self.ocr_pages_total else 0.0
         under_way = self.file_under_way()
         partial = under_way[1] / under_way[2] if under_way else 0.0
         return min(1.0, (self.files_embedded + partial) / self.files_to_index) if self.files_to_index else 0.0
@@ -51,7 +60,11 @@ class SyncReport:
     moved: list[str] = field(default_factory=list)  # new paths whose vectors were reused
     removed: list[str] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)  # {"file", "reason"}
-    needs_ocr: list[dict] = field(default_factory=list)  # {"file", "pages"}
+    needs_ocr: list[dict] = field(default_factory=list)  # {"file", "pages"}: scanned pages not read (OCR off)
+    scanned: list[str] = field(default_factory=list)  # files whose scanned pages OCR read in this run
+    unreadable: list[dict] = field(default_factory=list)  # {"file", "pages": [{"page", "reason"}]}
+    ocr_pages: int = 0  # scanned pages read (or found unreadable) in this run
+    ocr_note: str = ""  # why scanned pages were not read, when the OCR pass could not run
     unchanged: int = 0
     chunks: int = 0  # in the library after the run
     chunks_reused: int = 0  # chunks whose text was embedded before (vector_cache): not embedded again

@@ -5,6 +5,8 @@ its chunk count and a status:
     ok           indexed: its points are flushed to the shard
     in_progress  its points are being written; a sync that finds it so rolls it back and redoes it
     failed       cannot be indexed (`reason` says why); not retried while the file is unchanged
+`needs_ocr` lists the scanned pages of an indexed file not read yet (the sync's OCR pass reads them),
+`unreadable` the pages OCR found nothing on, with why ({"page", "reason"}).
 `meta` holds `last_sync`. Two temporary tables live for one sync: `seen` (every path the scan
 found) and `todo` (the new and changed files, in scan order).
 """
@@ -23,7 +25,7 @@ SCHEMA = """
     CREATE TABLE IF NOT EXISTS files (
         path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, hash TEXT, chunks INTEGER DEFAULT 0,
         status TEXT, reason TEXT DEFAULT '', kind TEXT DEFAULT '', needs_ocr TEXT DEFAULT '[]',
-        indexed_at REAL);
+        indexed_at REAL, unreadable TEXT DEFAULT '[]');
     CREATE INDEX IF NOT EXISTS files_hash ON files(hash);
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
     CREATE TEMP TABLE seen (path TEXT PRIMARY KEY);
@@ -60,6 +62,10 @@ class SyncState:
         self.con.execute("PRAGMA journal_mode=WAL")
         self.con.execute("PRAGMA synchronous=NORMAL")
         self.con.executescript(SCHEMA)
+        columns = {row[1] for row in self.con.execute("PRAGMA table_info(files)")}
+        if "unreadable" not in columns:  # a library indexed before OCR
+            self.con.execute("ALTER TABLE files ADD COLUMN unreadable TEXT DEFAULT '[]'")
+            self.con.commit()
         self._lock = threading.Lock()  # the parser thread reads through the same connection
 
     # -- files -----------------------------------------------------------------------------------
@@ -79,20 +85,36 @@ class SyncState:
         return row[0] if row else None
 
     def needs_ocr_pages(self, path: str) -> list:
+        return self.ocr_state(path)[0]
+
+    def ocr_state(self, path: str) -> tuple[list, list]:
+        """(pages not read yet, unreadable pages with why) of a file."""
         with self._lock:
-            row = self.con.execute("SELECT needs_ocr FROM files WHERE path=?", (path,)).fetchone()
-        return json.loads(row[0]) if row else []
+            row = self.con.execute("SELECT needs_ocr, unreadable FROM files WHERE path=?", (path,)).fetchone()
+        return (json.loads(row[0] or "[]"), json.loads(row[1] or "[]")) if row else ([], [])
+
+    def queue_ocr(self) -> list[tuple[str, list]]:
+        """Queues (in `todo`, emptied first) the indexed files with scanned pages not read yet;
+        returns (path, pages) of each."""
+        with self._lock:
+            self.con.execute("DELETE FROM todo")
+            rows = self.con.execute("SELECT path, size, mtime_ns, needs_ocr FROM files "
+                                    "WHERE status='ok' AND needs_ocr != '[]' ORDER BY path").fetchall()
+            self.con.executemany("INSERT INTO todo (path, size, mtime_ns) VALUES (?,?,?)",
+                                 [(p, size, mtime) for p, size, mtime, _ in rows])
+        return [(p, json.loads(pages)) for p, _, _, pages in rows]
 
     def in_progress_paths(self) -> list[str]:
         with self._lock:
             return [path for (path,) in self.con.execute("SELECT path FROM files WHERE status='in_progress'")]
 
     def mark_in_progress(self, path: str, size: int, mtime_ns: int, content_hash: str, chunks: int,
-                         document_kind: str, needs_ocr) -> None:
-        self._put(path, size, mtime_ns, content_hash, "in_progress", chunks, "", document_kind, needs_ocr)
+                         document_kind: str, needs_ocr, unreadable=()) -> None:
+        self._put(path, size, mtime_ns, content_hash, "in_progress", chunks, "", document_kind, needs_ocr,
+                  unreadable)
 
     def mark_failed(self, path: str, size: int, mtime_ns: int, content_hash: str, reason: str) -> None:
-        self._put(path, size, mtime_ns, content_hash, "failed", 0, reason, "", ())
+        self._put(path, size, mtime_ns, content_hash, "failed", 0, reason, "", (), ())
 
     def mark_ok(self, paths: list[str]) -> None:
         with self._lock:
@@ -107,12 +129,13 @@ class SyncState:
             self.con.execute("DELETE FROM files WHERE path=?", (path,))
 
     def _put(self, path: str, size: int, mtime_ns: int, content_hash: str, status: str, chunks: int,
-             reason: str, document_kind: str, needs_ocr) -> None:
+             reason: str, document_kind: str, needs_ocr, unreadable) -> None:
         with self._lock:
             self.con.execute(
-                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, chunks, status, reason, kind, needs_ocr, "
+                "indexed_at, unreadable) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (path, size, mtime_ns, content_hash, chunks, status, reason, document_kind,
-                 json.dumps(list(needs_ocr)), time.time()))
+                 json.dumps(list(needs_ocr)), time.time(), json.dumps(list(unreadable))))
 
     # -- this sync's scan ------------------------------------------------------------------------
 
@@ -178,6 +201,7 @@ class FileStatus(NamedTuple):
     state: str  # "indexed", "needs_ocr", "too_large", "failed", "in_progress"
     reason: str  # why it failed; the pages without text for needs_ocr; "" otherwise
     chunks: int
+    unreadable: tuple = ()  # scanned pages OCR found nothing on: ({"page", "reason"}, ...)
 
 
 def read_files(path: Path) -> list[FileStatus]:
@@ -187,13 +211,16 @@ def read_files(path: Path) -> list[FileStatus]:
         return []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
-        rows = con.execute("SELECT path, status, reason, needs_ocr, chunks FROM files ORDER BY path").fetchall()
+        rows = con.execute("SELECT path, status, reason, needs_ocr, chunks, unreadable FROM files ORDER BY path").fetchall()
+    except sqlite3.OperationalError:  # a library indexed before OCR: no `unreadable` column yet
+        rows = [(*row, "[]") for row in con.execute(
+            "SELECT path, status, reason, needs_ocr, chunks FROM files ORDER BY path").fetchall()]
     except sqlite3.Error:
         return []
     finally:
         con.close()
     out = []
-    for file, status, reason, needs_ocr, chunks in rows:
+    for file, status, reason, needs_ocr, chunks, unreadable in rows:
         pages = json.loads(needs_ocr or "[]") if status == "ok" else []
         if status == "ok":
             state = "needs_ocr" if pages else "indexed"
@@ -202,5 +229,6 @@ def read_files(path: Path) -> list[FileStatus]:
             state = "too_large" if (reason or "").startswith(TOO_LARGE) else "failed"
         else:
             state = "in_progress"
-        out.append(FileStatus(file, state, reason or "", chunks or 0))
+        pages_unread = tuple(json.loads(unreadable or "[]")) if status == "ok" else ()
+        out.append(FileStatus(file, state, reason or "", chunks or 0, pages_unread))
     return out

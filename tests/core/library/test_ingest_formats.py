@@ -20,10 +20,11 @@ CORPUS_PDFS = [
 
 
 def test_supported_suffixes():
-    for suffix in (".pdf", ".docx", ".txt", ".md", ".rst", ".html", ".htm", ".eml", ".odt", ".rtf"):
+    for suffix in (".pdf", ".docx", ".txt", ".md", ".rst", ".html", ".htm", ".eml", ".odt", ".rtf",
+                   ".png", ".jpg", ".jpeg", ".tif", ".tiff"):
         assert suffix in SUPPORTED_SUFFIXES
         assert supported(Path(f"Brief{suffix.upper()}"))
-    assert not supported(Path("photo.jpg"))
+    assert not supported(Path("photo.gif"))
     assert not supported(Path("~$Brief.docx"))  # Word's lock file
 
 

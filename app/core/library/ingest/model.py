@@ -17,9 +17,10 @@ class ParsedDocument:
     path: Path
     title: str
     blocks: list[Block]
-    needs_ocr_pages: list[int] = field(default_factory=list)  # PDF pages with no text layer
+    needs_ocr_pages: list[int] = field(default_factory=list)  # scanned pages: no usable text layer, not read yet
+    unreadable_pages: list[dict] = field(default_factory=list)  # {"page", "reason"}: OCR found nothing to read
     warnings: list[str] = field(default_factory=list)  # plain-language notes for the user
-    kind: str = "text"  # "pdf", "docx", "text", "markdown", "html", "email", "odt", "rtf"
+    kind: str = "text"  # "pdf", "docx", "text", "markdown", "html", "email", "odt", "rtf", "image"
 
 
 class ParseError(Exception):
@@ -28,6 +29,10 @@ class ParseError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class OcrCancelled(Exception):
+    """The sync was cancelled while a file's scanned pages were being read: nothing of it is written."""
 
 
 def join_heading(path: list[str]) -> str | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .model import ParsedDocument, ParseError
+from .model import OcrCancelled, ParsedDocument, ParseError
+from .page_images import IMAGE_SUFFIXES
 from .reading import read_limited
 from app.core.foundation import logs
 
@@ -15,6 +16,7 @@ DEFAULT_MAX_BYTES = 200 * 1024**2
 
 def _parsers() -> dict:
     from .email_message import parse_email
+    from .image import parse_image
     from .odt import parse_odt
     from .pdf import parse_pdf
     from .rtf import parse_rtf
@@ -36,12 +38,17 @@ def _parsers() -> dict:
         ".eml": parse_email,
         ".odt": parse_odt,
         ".rtf": parse_rtf,
+        **{suffix: parse_image for suffix in IMAGE_SUFFIXES},
     }
+
+
+# Formats whose parser reads scanned pages when given an OCR context (scanned.OcrContext).
+OCR_SUFFIXES = frozenset((".pdf",)) | IMAGE_SUFFIXES
 
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     (".pdf", ".docx", ".txt", ".text", ".md", ".markdown", ".rst", ".html", ".htm", ".xhtml", ".eml", ".odt", ".rtf")
-)
+) | IMAGE_SUFFIXES
 
 
 def supported_name(name: str) -> bool:
@@ -54,16 +61,17 @@ def supported(path: Path) -> bool:
     return supported_name(name) and not name.startswith(("~$", "._"))
 
 
-def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
-    """Parses one file; raises ParseError (with a plain-language .reason) and nothing else."""
+def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, ocr=None) -> ParsedDocument:
+    """Parses one file; raises ParseError (with a plain-language .reason) and nothing else, or
+    OcrCancelled when `ocr` (a scanned.OcrContext: read scanned pages too) is cancelled."""
     path = Path(path)
     if not supported_name(path.name):
         raise ParseError(f"unsupported file type ({path.suffix or 'no extension'})")
     data = read_limited(path, max_bytes)
-    return parse_bytes(data, path)
+    return parse_bytes(data, path, ocr=ocr)
 
 
-def parse_bytes(data: bytes, path: Path, _depth: int = 0) -> ParsedDocument:
+def parse_bytes(data: bytes, path: Path, _depth: int = 0, ocr=None) -> ParsedDocument:
     """Parses in-memory bytes as if they were the file at `path` (e-mail attachments use this)."""
     path = Path(path)
     parser = _parsers().get(path.suffix.lower())
@@ -74,8 +82,10 @@ def parse_bytes(data: bytes, path: Path, _depth: int = 0) -> ParsedDocument:
     try:
         if path.suffix.lower() == ".eml":
             return parser(data, path, depth=_depth)
+        if ocr is not None and path.suffix.lower() in OCR_SUFFIXES:
+            return parser(data, path, ocr=ocr)
         return parser(data, path)
-    except ParseError:
+    except (ParseError, OcrCancelled):
         raise
     except MemoryError:
         raise ParseError("file is too large or complex to read in memory") from None

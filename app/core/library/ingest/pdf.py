@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from pathlib import Path
 
 from .model import Block, ParsedDocument, ParseError
@@ -10,6 +11,11 @@ from .model import Block, ParsedDocument, ParseError
 PDFIUM_LOCK = threading.Lock()
 MAX_PAGES = 5000
 MAX_UNREADABLE_RUN = 20
+# A text layer with fewer visible characters than this on a page that holds an image is a scan's
+# stamp or page number: the page is read by OCR too. More junk than GARBAGE_SHARE (private-use glyphs,
+# control codes, replacement marks) is a broken font encoding: the layer is not used.
+SHORT_TEXT = 40
+GARBAGE_SHARE = 0.3
 
 _ERRORS = {
     2: "file is damaged or truncated",  # FPDF_ERR_FILE
@@ -20,7 +26,7 @@ _ERRORS = {
 }
 
 
-def parse_pdf(data: bytes, path: Path) -> ParsedDocument:
+def parse_pdf(data: bytes, path: Path, ocr=None) -> ParsedDocument:
     import pypdfium2 as pdfium
 
     if b"%PDF" not in data[:1024]:
@@ -38,7 +44,7 @@ def parse_pdf(data: bytes, path: Path) -> ParsedDocument:
                 doc.warnings.append(f"only the first {MAX_PAGES} of {count} pages were read")
             unreadable = 0
             for number in range(1, min(count, MAX_PAGES) + 1):
-                text = _page_text(pdf, number - 1)
+                text, has_image = _page_text(pdf, number - 1)
                 if text is None:
                     unreadable += 1
                     if unreadable > MAX_UNREADABLE_RUN:  # a broken page tree: stop, don't list thousands
@@ -47,27 +53,45 @@ def parse_pdf(data: bytes, path: Path) -> ParsedDocument:
                     doc.warnings.append(f"page {number} could not be read")
                     continue
                 unreadable = 0
-                if text.strip():
+                usable = usable_text(text)
+                if usable:
                     doc.blocks.append(Block(text=text, page=number))
-                else:
+                if not usable or (has_image and len("".join(text.split())) < SHORT_TEXT):
                     doc.needs_ocr_pages.append(number)
         finally:
             pdf.close()
     if not doc.blocks and not doc.needs_ocr_pages:
         raise ParseError("PDF has no pages")
+    if ocr is not None and doc.needs_ocr_pages:
+        from .page_images import render_pdf_page
+        from .scanned import read_scanned
+
+        read_scanned(doc, ocr, data, lambda page: render_pdf_page(data, page))
     return doc
 
 
-def _page_text(pdf, index: int) -> str | None:
+def usable_text(text: str) -> bool:
+    """Whether a page's text layer is worth indexing: not empty, not a broken encoding's junk."""
+    visible = "".join(text.split())
+    if not visible:
+        return False
+    junk = sum(1 for ch in visible if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn", "Cc", "Cs"))
+    return junk <= GARBAGE_SHARE * len(visible)
+
+
+def _page_text(pdf, index: int) -> tuple[str | None, bool]:
+    """The page's text (None: the page cannot be read) and whether it holds an image."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     page = textpage = None
     try:
         page = pdf[index]
         textpage = page.get_textpage()
         text = textpage.get_text_bounded()
+        has_image = next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2), None) is not None
     except (pdfium.PdfiumError, ValueError, OSError):
-        return None
+        return None, False
     finally:
         if textpage is not None:
             textpage.close()
@@ -75,7 +99,7 @@ def _page_text(pdf, index: int) -> str | None:
             page.close()
     # PDFium marks line ends with CRLF and soft hyphens with U+FFFE / U+0002.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\ufffe", "").replace("\x02", "").replace("\x00", "")
+    return text.replace("\ufffe", "").replace("\x02", "").replace("\x00", ""), has_image
 
 
 def _title(pdf) -> str | None:
