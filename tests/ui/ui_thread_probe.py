@@ -20,12 +20,13 @@ APP = Path(app.__file__).resolve().parent
 # a network home drive), derive the history key (scrypt) or look for and judge model files. Left out
 # on purpose: the engine's API (it only queues work for its own thread) and the cheap library modules
 # the window calls: libraries.py (a small JSON file per library), sync_state.py (its counts are one
-# read-only SQLite query; a sync's writes to it always enter through sync.py or pipeline.py first) and
-# watcher.py (folder watches).
+# read-only SQLite query; a sync's writes to it always enter through sync.py or pipeline.py first),
+# sync_progress.py (the progress and report a sync hands the window: data and the words for them; the
+# emitter in it runs inside sync.py's calls) and watcher.py (folder watches).
 SLOW_APP_MODULES = [APP / "core" / name for name in (
     "engine/llama_runtime.py",
     "index/store.py", "index/bm25.py", "index/edge_store.py", "index/server_store.py", "index/embedder.py",
-    "library/sync.py", "library/sync_progress.py", "library/scanner.py", "library/content_ids.py",
+    "library/sync.py", "library/scanner.py", "library/content_ids.py",
     "library/jobs.py", "library/pipeline.py", "library/disk_errors.py", "library/ingest",
     "history", "privacy/keystore.py", "models/registry.py",
     "remote", "index/server_lease.py", "index/server_catalog.py", "library/server_library.py", "library/shared_store.py")]
