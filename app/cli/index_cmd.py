@@ -24,6 +24,9 @@ def register(sub) -> None:
 def _bar(p: SyncProgress) -> str:
     if p.phase == "scanning":
         return f"scanning: {p.files_scanned} files"
+    if p.phase == "ocr":
+        filled = int(30 * p.files_done_fraction())
+        return f"[{'#' * filled}{'.' * (30 - filled)}] {p.ocr_words()}" + (f"; {Path(p.ocr_file).name}" if p.ocr_file else "")
     if p.phase != "indexing":
         return f"{p.phase}..."
     filled = int(30 * p.files_done_fraction())
@@ -84,6 +87,11 @@ def run(args) -> int:
                     print(f"  failed: {f['file']}: {f['reason']}")
                 for f in report.needs_ocr:
                     print(f"  needs OCR (pages {', '.join(map(str, f['pages']))}): {f['file']}")
+                for f in report.unreadable:
+                    for page in f["pages"]:
+                        print(f"  page {page['page']}: {page['reason']}: {f['file']}")
+                if report.ocr_note:
+                    print(f"  scanned pages were not read: {report.ocr_note}")
             if cancel.is_set():
                 break
     finally:

@@ -43,6 +43,9 @@ def progress_words(p) -> str:
         elif p.reading_file:
             words += f" \u00b7 reading {Path(p.reading_file).name}\u2026"
         return words + (f" \u00b7 {eta}" if eta else "")
+    if p.phase == "ocr":
+        words = p.ocr_words().capitalize()
+        return words + (f" \u00b7 {Path(p.ocr_file).name}" if p.ocr_file else "")
     if p.phase == "removing":
         return "Removing deleted files from the index\u2026"
     if p.phase == "optimizing":
@@ -118,7 +121,7 @@ class LibraryCard(QFrame):
 
     def show_progress(self, p) -> None:
         self.summary.setText(progress_words(p))
-        if p.phase == "indexing" and p.files_to_index:
+        if (p.phase == "indexing" and p.files_to_index) or (p.phase == "ocr" and p.ocr_pages_total):
             self.bar.setRange(0, 1000)
             self.bar.setValue(round(1000 * p.files_done_fraction()))
         else:
@@ -371,7 +374,9 @@ class LibrariesView(QWidget):
     def _done(self, name: str, report) -> None:
         self.running.pop(name, None)
         self.failures[name] = list(report.failed) + [
-            {"file": n["file"], "reason": "has scanned pages without text (needs OCR)"} for n in report.needs_ocr]
+            {"file": n["file"], "reason": "has scanned pages without text (needs OCR)"} for n in report.needs_ocr] + [
+            {"file": u["file"], "reason": "; ".join(f"page {p['page']}: {p['reason']}" for p in u["pages"])}
+            for u in report.unreadable]
         self._show_failures()
         self.reload()
         card = self.cards.get(name)

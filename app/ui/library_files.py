@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from . import tasks
 
+MAX_PAGES_LISTED = 5
 STATE_WORDS = {
     "indexed": "indexed",
     "needs_ocr": "indexed, but has scanned pages without text (needs OCR)",
@@ -23,6 +24,10 @@ def file_words(status) -> str:
         words = status.reason  # says how large, the limit and the setting that raises it
     elif status.state in ("failed", "needs_ocr") and status.reason:
         words += f": {status.reason}"
+    for page in status.unreadable[:MAX_PAGES_LISTED]:  # scanned pages OCR could not read, with why
+        words += f"; page {page['page']}: {page['reason']}"
+    if len(status.unreadable) > MAX_PAGES_LISTED:
+        words += f"; {len(status.unreadable) - MAX_PAGES_LISTED} more pages unread"
     return f"{Path(status.path).name} \u2014 {words}"
 
 
