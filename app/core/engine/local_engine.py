@@ -16,12 +16,12 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import psutil
 
 from app.core.engine.chat_template import ChatTemplate, ChatTemplateError, ChatTurn
+from app.core.engine.interface import Completion, EngineError, Generation, LoadedModel, Timings
 from app.core.engine.context_budget import ContextTooSmall, FittedPrompt, compose_user_message, fit_prompt, trim_messages
 from app.core.engine.sampling import SamplingParams
 from app.core.engine.llama_runtime import N_BATCH, Aborted, LoadCancelled, Runtime, supports_gpu_offload
@@ -36,98 +36,8 @@ __all__ = [
 ]
 
 
-class EngineError(RuntimeError):
-    """Something the user can act on, in plain words (no model loaded, not enough memory...)."""
-
-
 def physical_cores() -> int:
     return psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
-
-
-@dataclass
-class Timings:
-    ttft_ms: float = 0.0  # request start on the engine thread -> first token sampled
-    tokens: int = 0  # generated tokens
-    tokens_per_s: float = 0.0  # generation speed, first token to last (prompt processing excluded)
-    prompt_tokens: int = 0
-    prompt_evaluated: int = 0  # prompt tokens actually decoded; the rest were reused from the KV cache
-    prompt_ms: float = 0.0
-
-
-@dataclass
-class Completion:
-    text: str
-    finish_reason: str  # "stop" (end of answer), "length" (max_tokens), "cancelled", "repetition" (a loop, stopped)
-    timings: Timings
-    max_tokens: int = 0  # after clipping to the context
-    dropped_turns: int = 0  # oldest turns left out to fit the context
-
-
-@dataclass
-class LoadedModel:
-    info: ModelInfo
-    n_ctx: int
-    n_ctx_train: int
-    n_threads: int
-    gpu_layers: int
-    template_is_default: bool
-    warnings: list[str] = field(default_factory=list)
-    load_s: float = 0.0
-
-
-_DONE = object()
-
-
-class Generation:
-    """Handle on one chat request: iterate for text pieces, cancel(), result()."""
-
-    def __init__(self, conversation_id: str, on_token: Callable[[str], None] | None):
-        self.conversation_id = conversation_id
-        self._on_token = on_token
-        self._cancel = threading.Event()
-        self._pieces: queue.SimpleQueue = queue.SimpleQueue()
-        self._future: Future = Future()
-
-    def cancel(self) -> None:
-        """Stops the request within one token (or inside prompt processing); result() then says "cancelled"."""
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def done(self) -> bool:
-        return self._future.done()
-
-    def result(self, timeout: float | None = None) -> Completion:
-        return self._future.result(timeout)
-
-    def add_done_callback(self, fn: Callable[["Generation"], None]) -> None:
-        self._future.add_done_callback(lambda _f: fn(self))
-
-    def __iter__(self) -> Iterator[str]:
-        while True:
-            item = self._pieces.get()
-            if item is _DONE:
-                break
-            yield item
-        self._future.result()  # re-raises the request's error, if any
-
-    # engine side
-    def _emit(self, piece: str) -> None:
-        self._pieces.put(piece)
-        if self._on_token is not None:
-            try:
-                self._on_token(piece)
-            except Exception:
-                log.exception("on_token callback failed")
-
-    def _finish(self, completion: Completion | None = None, error: BaseException | None = None) -> None:
-        self._pieces.put(_DONE)
-        if error is not None:
-            self._future.set_exception(error)
-        else:
-            self._future.set_result(completion)
 
 
 class Engine:
