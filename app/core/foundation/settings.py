@@ -27,6 +27,7 @@ SCHEMA_VERSION = 2
 
 @dataclass
 class ModelSettings:
+    backend: str = "local"  # local: a GGUF on this computer; endpoint: the firm's model server ([endpoint])
     default_model: str = "smollm2-135m-instruct"
     n_ctx: int = 4096
     n_threads: int = 0  # 0: one per physical core
@@ -100,6 +101,19 @@ class LibrarySettings:
 
 
 @dataclass
+class EndpointSettings:
+    """The firm's OpenAI-compatible model server (vLLM, Ollama, llama.cpp server), used when
+    model.backend = "endpoint". Its API key is never here: it lives in the OS keychain."""
+    url: str = ""  # https://llm.example-firm.internal/v1
+    model: str = ""  # the name the server serves the model under (/v1/models)
+    ca_file: str = ""  # PEM file of the firm's CA, trusted beside the OS certificate store
+    timeout_s: float = 30.0  # connecting, and the longest silence while answering
+    max_context: int = 4096  # the model's context in tokens, when the server does not say
+    allow_proxy: bool = False  # honour HTTPS_PROXY / NO_PROXY from the environment
+    basic_auth_user: str = ""  # set: the key is sent as this user's HTTP Basic password (nginx in front)
+
+
+@dataclass
 class SettingsData:
     model: ModelSettings = field(default_factory=ModelSettings)
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
@@ -109,9 +123,10 @@ class SettingsData:
     history: HistorySettings = field(default_factory=HistorySettings)
     ocr: OcrSettings = field(default_factory=OcrSettings)
     libraries: LibrarySettings = field(default_factory=LibrarySettings)
+    endpoint: EndpointSettings = field(default_factory=EndpointSettings)
 
 
-CHOICES: dict[str, tuple[str, ...]] = {"ui.theme": ("light", "dark", "system")}
+CHOICES: dict[str, tuple[str, ...]] = {"ui.theme": ("light", "dark", "system"), "model.backend": ("local", "endpoint")}
 
 # Ordered migrations: MIGRATIONS[n] turns a version-n document into version n+1.
 Migration = Callable[[dict[str, Any]], dict[str, Any]]

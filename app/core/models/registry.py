@@ -167,12 +167,14 @@ class LoadPolicy:
     allow_mismatch: bool = ModelSettings.allow_mismatch
     allowed_models: tuple[str, ...] = ()  # catalog or side-loaded ids; empty: any
     n_ctx: int = ModelSettings.n_ctx  # the context the engine loads with: memory is judged at it
+    only_backend: str | None = None  # model.backend when IT locks it: the other kind of model never loads
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LoadPolicy":
         return cls(allow_unverified=settings.get("model.allow_unverified"),
                    allow_mismatch=settings.get("model.allow_mismatch"),
-                   allowed_models=tuple(settings.get("model.allowed_models")), n_ctx=settings.get("model.n_ctx"))
+                   allowed_models=tuple(settings.get("model.allowed_models")), n_ctx=settings.get("model.n_ctx"),
+                   only_backend=settings.get("model.backend") if settings.is_locked("model.backend") else None)
 
 
 class Registry:
@@ -345,6 +347,9 @@ class Registry:
         """Why this model may not be loaded, in plain words; None when it may. The policy defaults to
         the registry's; memory is judged at n_ctx tokens of context when given, else at the policy's."""
         policy = policy or self.policy
+        if policy.only_backend == "endpoint":
+            return (f"Your IT policy sends questions to the firm's model server (model.backend = endpoint); "
+                    f"{info.name} on this computer is not used.")
         if info.status in (CORRUPT, INCOMPLETE):
             return f"{info.name} cannot be used: {info.reason}."
         if policy.allowed_models and not {info.id, info.catalog_id} & set(policy.allowed_models):
