@@ -2,7 +2,10 @@
 
 Strongroom never needs the network. Libraries it uses sometimes try (Hugging Face hub look-ups,
 telemetry); the hook turns any such attempt into an exception and a log line, before a packet leaves.
-Loopback stays allowed (Qt's single-instance socket, a firm's Qdrant server on localhost).
+Loopback stays allowed (Qt's single-instance socket, a firm's Qdrant server on localhost). The only
+other doors are the host:port pairs IT names in settings or policy (app/core/remote/allowlist.py):
+the firm's model server and Qdrant server. Their names may be resolved; the addresses a name resolves
+to are allowed on that port only.
 """
 from __future__ import annotations
 
@@ -19,7 +22,9 @@ _lock = threading.Lock()
 _installed = False
 _enabled = False
 _attempts: list[str] = []
-_allowed_hosts: set[str] = set()
+_allowed: set[tuple[str, int]] = set()  # (host name or address, port) named by settings or policy
+_resolved: set[tuple[str, int]] = set()  # addresses an allowed name resolved to, on its port
+_original_getaddrinfo = socket.getaddrinfo
 
 
 class NetworkBlocked(PermissionError):
@@ -35,15 +40,26 @@ def offline_environment() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def _host_text(host: object) -> str | None:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return host.strip("[]").split("%")[0].lower() if isinstance(host, str) else None
+
+
+def _port(port: object) -> int | None:
+    try:
+        return int(port)
+    except (TypeError, ValueError):
+        return None
+
+
 def _is_local(host: object) -> bool:
     if host is None:
         return True
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    if not isinstance(host, str):
+    host = _host_text(host)
+    if host is None:
         return False
-    host = host.strip("[]").split("%")[0]
-    if host in ("localhost", "") or host in _allowed_hosts:
+    if host in ("localhost", ""):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -66,12 +82,37 @@ def _refuse(what: str) -> None:
     raise NetworkBlocked(f"Strongroom works offline and blocked a network connection ({what})")
 
 
+def _is_allowed(address: object) -> bool:
+    """(host, port, ...) is one of the pairs settings name, or an address such a name resolved to."""
+    if not (isinstance(address, tuple) and len(address) >= 2):
+        return False
+    pair = (_host_text(address[0]), _port(address[1]))
+    with _lock:
+        return pair in _allowed or pair in _resolved
+
+
+def _is_allowed_name(host: object) -> bool:
+    host = _host_text(host)
+    with _lock:
+        return host is not None and any(host == name for name, _ in _allowed)
+
+
 def _check_destination(event: str, sock: object, address: object) -> None:
     if getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
         return
     host = _address_host(address)
-    if not _is_local(host):
+    if not _is_local(host) and not _is_allowed(address):
         _refuse(f"{event} to {address!r}")
+
+
+def _getaddrinfo(host, port, *args, **kwargs):
+    """socket.getaddrinfo that remembers what an allowed name resolves to, so the connection that
+    follows (to an address, not a name) is let through on the allowed port and no other."""
+    results = _original_getaddrinfo(host, port, *args, **kwargs)
+    if _enabled and (_host_text(host), _port(port)) in _allowed:
+        with _lock:
+            _resolved.update((_host_text(r[4][0]), _port(port)) for r in results if isinstance(r[4], tuple))
+    return results
 
 
 def _screen_names_first() -> None:
@@ -109,7 +150,7 @@ def _hook(event: str, args: tuple) -> None:
                 _refuse(f"{event} to {address!r}")
     elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr"):
         host = args[0] if args else None
-        if not _is_local(host):
+        if not _is_local(host) and not _is_allowed_name(host):
             _refuse(f"{event} for {host!r}")
     elif event == "socket.getnameinfo":
         # A reverse look-up of a public address asks a DNS server.
@@ -118,16 +159,41 @@ def _hook(event: str, args: tuple) -> None:
             _refuse(f"{event} for {host!r}")
 
 
-def install(allowed_hosts: tuple[str, ...] = ()) -> None:
+def install(endpoints: tuple[tuple[str, int], ...] | list = ()) -> None:
     """Turns the guard on for the rest of the process (audit hooks cannot be removed)."""
     global _installed, _enabled
     with _lock:
-        _allowed_hosts.update(allowed_hosts)
         if not _installed:
             sys.addaudithook(_hook)
             _screen_names_first()
+            socket.getaddrinfo = _getaddrinfo
             _installed = True
         _enabled = True
+    if endpoints:
+        allow_endpoints(endpoints)
+
+
+def allow_endpoints(endpoints) -> None:
+    """Allows exactly these (host, port) pairs beside loopback, replacing any allowed before: the
+    settings in force name them (app/core/remote/allowlist.py). An empty list closes every door."""
+    pairs = set()
+    for host, port in endpoints:
+        name, number = _host_text(host), _port(port)
+        if not name or number is None or not 0 < number < 65536:
+            raise ValueError(f"not a host and port: {host!r}:{port!r}")
+        pairs.add((name, number))
+    with _lock:
+        _allowed.clear()
+        _resolved.clear()
+        _allowed.update(pairs)
+    if pairs:
+        log.info("network allowlist: %d host:port pair(s)", len(pairs))
+
+
+def allowed() -> list[str]:
+    """The allowed pairs as host:port, for `strongroom doctor` (loopback is always allowed besides)."""
+    with _lock:
+        return sorted(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in _allowed)
 
 
 def attempts() -> list[str]:

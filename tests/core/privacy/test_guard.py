@@ -115,14 +115,75 @@ def test_unix_sockets_are_allowed(tmp_path):
     assert guard.attempts() == []
 
 
-def test_allowed_host_opens_one_door_only(refusals):
-    guard.install(allowed_hosts=("10.9.8.7",))
+def _machine_address() -> str | None:
+    """This machine's first non-loopback IPv4 address (read from the interfaces: no packet is sent)."""
+    import psutil
+
+    for addresses in psutil.net_if_addrs().values():
+        for a in addresses:
+            if a.family == socket.AF_INET and not a.address.startswith("127."):
+                return a.address
+    return None
+
+
+@pytest.fixture
+def outside_server():
+    """A TCP server on this machine's network address, in a child process (the guard forbids this
+    process to listen there): (address, port) of a door that leaves loopback."""
+    address = _machine_address()
+    if address is None:
+        pytest.skip("this machine has no network address besides loopback")
+    script = ("import socket, sys\n"
+              f"s = socket.create_server(({address!r}, 0))\n"
+              "print(s.getsockname()[1], flush=True)\n"
+              "while True:\n"
+              "    c, _ = s.accept(); c.sendall(b'hello'); c.close()\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
-        assert guard._is_local("10.9.8.7")
-        with socket.socket() as s:
-            _blocked(s.connect, ("10.9.8.6", 6333))
+        port = int(child.stdout.readline())
+        yield address, port
     finally:
-        guard._allowed_hosts.discard("10.9.8.7")
+        child.kill()
+        child.wait()
+        guard.allow_endpoints([])
+
+
+def test_allowlist_opens_exactly_the_named_host_and_port(refusals, outside_server):
+    address, port = outside_server
+    with socket.socket() as s:
+        _blocked(s.connect, (address, port))  # nothing named: the air gap holds
+    guard.allow_endpoints([(address, port)])
+    assert guard.allowed() == [f"{address}:{port}"]
+    with socket.create_connection((address, port), timeout=5) as s:
+        assert s.recv(5) == b"hello"
+    with socket.socket() as s:
+        _blocked(s.connect, (address, port + 1))  # the same host on another port stays shut
+    with socket.socket() as s:
+        _blocked(s.connect, (PUBLIC_V4, port))  # another host on the same port too
+    guard.allow_endpoints([])
+    with socket.socket() as s:
+        _blocked(s.connect, (address, port))  # and the list replaces, it does not add up
+    assert len(guard.attempts()) == 4
+
+
+def test_allowed_host_name_may_be_resolved_other_names_not(refusals):
+    name = "model-server.invalid"  # RFC 6761: never resolves, so no answer can come back
+    _blocked(socket.getaddrinfo, name, 443)
+    guard.allow_endpoints([(name, 443)])
+    try:
+        with pytest.raises(socket.gaierror):  # the guard let the look-up through; there is no such name
+            socket.getaddrinfo(name, 443)
+        _blocked(socket.getaddrinfo, "other.invalid", 443)
+    finally:
+        guard.allow_endpoints([])
+    assert len(guard.attempts()) == 2
+
+
+def test_allow_endpoints_refuses_what_is_not_a_host_and_port():
+    for bad in ([("host", None)], [("", 443)], [("host", 70000)]):
+        with pytest.raises(ValueError):
+            guard.allow_endpoints(bad)
+    assert guard.allowed() == []
 
 
 def test_urllib_is_stopped_before_anything_leaves(refusals):
