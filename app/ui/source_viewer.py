@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from . import tasks
-from .services import RENDERED_SUFFIXES, missing_source_message, render_document
+from .scan_view import ScanView
+from .services import RENDERED_SUFFIXES, SCAN_SUFFIXES, load_scan_page, missing_source_message, render_document
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".csv", ".log", ".text", ".rst", ".json", ".xml"}
 MAX_TEXT_BYTES = 5 * 1024 * 1024
@@ -191,7 +192,8 @@ class SourceViewer(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for w in (self.pdf_view, self.text_view, self.message):
+        self.scan_view = ScanView(self)  # a scanned page with the passage's OCR line boxes painted on it
+        for w in (self.pdf_view, self.text_view, self.message, self.scan_view):
             self.stack.addWidget(w)
         layout.addWidget(self.stack, 1)
 
@@ -212,6 +214,7 @@ class SourceViewer(QWidget):
 
     def zoom_reset(self) -> None:
         self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.scan_view.fit()
         self._zoom_text(-self.text_zoom)
 
     def zoom_factor(self) -> float:
@@ -237,6 +240,8 @@ class SourceViewer(QWidget):
             factor = min(max(self.zoom_factor() * ZOOM_STEP ** steps, ZOOM_MIN), ZOOM_MAX)
             self.pdf_view.setZoomMode(QPdfView.ZoomMode.Custom)
             self.pdf_view.setZoomFactor(factor)
+        elif self.stack.currentWidget() is self.scan_view:
+            self.scan_view.zoom_by(steps)
         elif self.stack.currentWidget() is self.text_view and -6 <= self.text_zoom + steps <= 12:
             self._zoom_text(steps)
 
@@ -272,6 +277,8 @@ class SourceViewer(QWidget):
             return
         if self.path.suffix.lower() == ".pdf":
             self._show_pdf()
+        elif self.path.suffix.lower() in SCAN_SUFFIXES:
+            self._show_scan(fallback=False)
         else:
             self._show_text()
 
@@ -315,9 +322,39 @@ class SourceViewer(QWidget):
         last = self.pdf_document.pageCount()
         index = min(max(self.page, 1), max(last, 1)) - 1
         self.pdf_view.pageNavigator().jump(index, QPointF(), self.pdf_view.zoomFactor())
-        key = pdf_search_string(self.pdf_document.getAllText(index).text(), self.excerpt)
+        page_text = self.pdf_document.getAllText(index).text()
+        key = pdf_search_string(page_text, self.excerpt)
         if key:
             self.search.setSearchString(key)
+        if self.excerpt and passage_span(page_text, self.excerpt) is None:
+            self._show_scan(fallback=True)  # a scanned page: the passage is where OCR read it
+
+    def _show_scan(self, fallback: bool) -> None:
+        """The page as an image with the passage's lines boxed; `fallback`: only if OCR read it there."""
+        path, page, excerpt = self.path, max(self.page, 1), self.excerpt
+        if not fallback:
+            self._show_message("Opening the scan\u2026")
+
+        def shown(scan) -> None:
+            if task is not self._render_task:
+                return
+            self._render_task = None
+            span = passage_span(scan.text, excerpt) if excerpt else None
+            boxes = scan.boxes(*span) if span else []
+            if fallback and not boxes:
+                return  # not a scan, or the passage is not on it: the PDF view stays
+            image = QImage(scan.rgb, scan.width, scan.height, 3 * scan.width, QImage.Format.Format_RGB888).copy()
+            self.scan_view.show_page(image, boxes)
+            self.stack.setCurrentWidget(self.scan_view)
+            self.highlighted = bool(boxes)
+
+        def failed(exc: BaseException) -> None:
+            if task is self._render_task and not fallback:
+                self._show_message(f"This scan cannot be shown ({getattr(exc, 'reason', '') or 'it could not be read'}). "
+                                   "Use \u201cOpen in default app\u201d instead.")
+
+        task = tasks.run_in_background(load_scan_page, path, page, on_success=shown, on_failure=failed)
+        self._render_task = task
 
     def _schedule_select(self, *_args) -> None:
         self._select_timer.start()

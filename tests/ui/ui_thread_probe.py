@@ -28,11 +28,12 @@ SLOW_APP_MODULES = [APP / "core" / name for name in (
     "index/store.py", "index/bm25.py", "index/edge_store.py", "index/server_store.py", "index/embedder.py",
     "library/sync.py", "library/scanner.py", "library/content_ids.py",
     "library/jobs.py", "library/pipeline.py", "library/disk_errors.py", "library/ingest",
+    "library/ocr_pass.py", "library/ocr_cache.py",
     "history", "privacy/keystore.py", "models/registry.py",
     "remote", "index/server_lease.py", "index/server_catalog.py", "library/server_library.py", "library/shared_store.py")]
 COLLECTOR = str(APP / "ui" / "ui_thread_gc.py")
 SLOW_PACKAGES = ("llama_cpp", "qdrant_edge", "qdrant_client", "sentence_transformers", "torch",
-                 "transformers", "pypdfium2", "docx", "odf", "striprtf")
+                 "transformers", "pypdfium2", "docx", "odf", "striprtf", "rapidocr", "onnxruntime", "cv2", "PIL")
 
 
 def _slow_prefixes() -> tuple[str, ...]:

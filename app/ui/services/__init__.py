@@ -11,6 +11,7 @@ The views depend on these small shapes and names, not on each core module's deta
   ModelEntry the views show, judged on a worker
 - folder_watching: the watcher that keeps libraries current
 - warm_up: the heavy imports made once, right after the window opens
+- scans: a scanned page's image and the boxes of what OCR read on it, for the source viewer
 - export: the conversation in the window written out as `strongroom history export` writes it
 - and, imported right here: the core's pure names the views use as they are (paths, citation
   markers, Settings and its refusals, and logs' ref and error_kind: log lines name no document,
@@ -39,6 +40,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("Services", "Unavailable"), "window_services"),
     **dict.fromkeys(("ExportError", "FORMATS", "WINDOW_FORMATS", "export_job"), "export"),
     **dict.fromkeys(("RENDERED_SUFFIXES", "missing_source_message", "render_document"), "documents"),
+    **dict.fromkeys(("SCAN_SUFFIXES", "ScanPage", "load_scan_page"), "scans"),
     **dict.fromkeys(("CORRUPT", "INCOMPLETE", "MISMATCH", "UNVERIFIED", "VERIFIED", "ModelEntry", "ModelInfo",
                      "import_model_file"), "models"),
 }
