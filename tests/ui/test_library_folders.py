@@ -47,7 +47,7 @@ def test_folders_without_supported_documents_name_the_types_read(qtbot, tmp_path
     other = tmp_path / "Spreadsheets only"
     other.mkdir()
     (other / "figures.xlsx").write_bytes(b"PK\x03\x04 not read by Strongroom")
-    (other / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (other / "photo.gif").write_bytes(b"GIF89a")
     view = _view(qtbot)
     for folder in (empty, other):
         card = _sync(qtbot, view, folder)
@@ -88,14 +88,15 @@ def test_a_library_lists_its_files_with_their_state(qtbot, tmp_path):
     qtbot.waitUntil(lambda: card.files.loaded, timeout=10000)
     rows = {Path(s.path).name: s for s in card.files.statuses}
     assert rows["lease.pdf"].state == "indexed" and rows["lease.pdf"].chunks > 0
-    assert rows["scanned.pdf"].state == "needs_ocr" and "2" in rows["scanned.pdf"].reason
+    # Its scanned page was read by OCR, which found nothing on it: indexed, the page listed with why.
+    assert rows["scanned.pdf"].state == "indexed"
+    assert rows["scanned.pdf"].unreadable == ({"page": 2, "reason": "no text found (drawing or blank page)"},)
     assert rows["broken.pdf"].state == "failed" and rows["broken.pdf"].reason
     assert rows["huge.txt"].state == "too_large"
     shown = [card.files.item(i).text() for i in range(card.files.count())]
     assert "huge.txt \u2014 too large (1.4 MB); raise libraries.max_file_mb (now 1 MB) to include it" in shown
     assert any(t.startswith("broken.pdf \u2014 could not be read: ") for t in shown)
-    assert any(t.startswith("scanned.pdf \u2014 indexed, but has scanned pages without text (needs OCR)")
-               for t in shown)
+    assert "scanned.pdf \u2014 indexed; page 2: no text found (drawing or blank page)" in shown
     assert "lease.pdf \u2014 indexed" in shown
 
 
