@@ -64,7 +64,7 @@ class ModelInfo:
 
     @property
     def path(self) -> Path:
-        return self.files[0]
+        return self.files[0] if self.files else Path()  # a model served by the firm's server has no file
 
     @property
     def loadable(self) -> bool:
@@ -73,7 +73,7 @@ class ModelInfo:
     def to_json(self) -> dict:
         data = asdict(self)
         data["files"] = [str(p) for p in self.files]
-        data["path"] = str(self.path)
+        data["path"] = str(self.path) if self.files else ""
         return data
 
 

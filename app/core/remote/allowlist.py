@@ -3,8 +3,25 @@ libraries.server_url name (settings or IT policy), and nothing else. Loopback st
 guard itself. Computed here, applied by the CLI at start and by the window when it reads settings."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from app.core.privacy import guard
-from app.core.remote.endpoint_config import host_port
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def host_port(url: str, default_ports: dict[str, int] | None = None) -> tuple[str, int] | None:
+    """(host, port) a URL connects to, None when it names none (or is not http/https)."""
+    parts = urlsplit(url.strip())
+    ports = default_ports or DEFAULT_PORTS
+    if parts.scheme not in ports or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return parts.hostname, port or ports[parts.scheme]
+
 
 # Qdrant's REST port when libraries.server_url names none (qdrant_client's default).
 QDRANT_PORTS = {"http": 6333, "https": 6333}

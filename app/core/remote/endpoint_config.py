@@ -5,27 +5,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from app.core.privacy.keychain_secret import KeychainSecret
+from app.core.remote.allowlist import DEFAULT_PORTS, host_port
 from app.core.remote.errors import ConfigError
 
 # The model server's key: STRONGROOM_API_KEY, else the OS keychain. Sent as "Authorization: Bearer",
 # or as the HTTP Basic password of endpoint.basic_auth_user (a proxy such as nginx in front).
 API_KEY = KeychainSecret("STRONGROOM_API_KEY", "endpoint-api-key", "the API key")
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def host_port(url: str, default_ports: dict[str, int] | None = None) -> tuple[str, int] | None:
-    """(host, port) a URL connects to, None when it names none (or is not http/https)."""
-    parts = urlsplit(url.strip())
-    ports = default_ports or DEFAULT_PORTS
-    if parts.scheme not in ports or not parts.hostname:
-        return None
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    return parts.hostname, port or ports[parts.scheme]
-
 
 @dataclass(frozen=True)
 class EndpointConfig:
