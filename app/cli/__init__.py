@@ -11,7 +11,7 @@ import sys
 
 from app.core.privacy import guard
 
-COMMAND_MODULES = ("models", "doctor", "ask", "chat", "history", "library", "index", "search")
+COMMAND_MODULES = ("models", "doctor", "ask", "chat", "history", "library", "index", "search", "endpoint")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         from app.core.index import shard_optimize
 
         return shard_optimize.main(argv[1:])
+    # The servers IT names (endpoint.url, libraries.server_url) are the only doors beyond loopback.
+    from app.core.foundation.settings import Settings
+    from app.core.remote import allowlist
+
+    allowlist.apply(Settings())
     if not argv:
         from app.ui.launch import launch
 

@@ -13,7 +13,8 @@ from app.cli.history_access import HistoryUnavailable, open_cli_history, title_f
 from app.cli.engine_session import SessionError, add_sampling_arguments, open_engine, sampling_from
 from app.cli.library_sources import (Sources, add_library_arguments, print_sources, print_unsupported,
                                     stream_grounded)
-from app.core.engine.local_engine import Completion, ContextTooSmall, Engine
+from app.core.engine.context_budget import ContextTooSmall
+from app.core.engine.interface import CUT_OFF, CUT_OFF_NOTE, ChatEngine, Completion
 from app.core.engine.repetition import FINISH_REASON as REPETITION, NOTE as REPETITION_NOTE
 from app.core.foundation.settings import Settings
 
@@ -125,18 +126,20 @@ def run(args) -> int:
             print()
             if finish == REPETITION:
                 print(f"strongroom: {REPETITION_NOTE}", file=sys.stderr)
+            if finish == CUT_OFF:
+                print(f"strongroom: {CUT_OFF_NOTE}", file=sys.stderr)
             print_unsupported(extra.get("claims", []))
             print_sources(cited)
             for note in extra.get("notes", []):
                 print(f"strongroom: note: {note}", file=sys.stderr)
-        return 130 if finish == "cancelled" else 0
+        return 130 if finish == "cancelled" else 1 if finish == CUT_OFF else 0
 
 
 def _stream(args):
     return None if args.json else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
 
 
-def _plain(engine: Engine, settings: Settings, args, turns: list[dict]):
+def _plain(engine: ChatEngine, settings: Settings, args, turns: list[dict]):
     messages = plain_messages(settings, args.question)
     messages[-1:-1] = turns  # earlier turns of a continued conversation go before the question
     gen = engine.chat("cli-ask", messages, sampling_from(settings, args), on_token=_stream(args))
@@ -151,7 +154,7 @@ def _plain(engine: Engine, settings: Settings, args, turns: list[dict]):
     return completion.text, [], completion.finish_reason, timings, {}
 
 
-def _grounded(engine: Engine, settings: Settings, args, sources: Sources, turns: list[dict]):
+def _grounded(engine: ChatEngine, settings: Settings, args, sources: Sources, turns: list[dict]):
     result = stream_grounded(engine, settings, args, sources, "cli-ask", turns, args.question, _stream(args))
     extra = {"query": result.query, "sources": result.sources, "notes": result.notes,
              "claims": [c.to_json() for c in result.claims]}

@@ -13,7 +13,7 @@ from app.cli import fail
 from app.cli.engine_session import SessionError, add_sampling_arguments, open_engine, sampling_from
 from app.cli.library_sources import (Sources, add_library_arguments, print_sources, print_unsupported,
                                     stream_grounded)
-from app.core.engine.local_engine import ContextTooSmall
+from app.core.engine.context_budget import ContextTooSmall
 from app.core.engine.repetition import FINISH_REASON as REPETITION, NOTE as REPETITION_NOTE
 from app.core.foundation.settings import Settings
 

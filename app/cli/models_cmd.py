@@ -23,24 +23,46 @@ def _registry() -> Registry:
     return Registry.from_settings(Settings())
 
 
+def _served(settings: Settings) -> tuple[list, str]:
+    """What the firm's model server serves, when one is configured; (models, why none could be listed)."""
+    if not settings.get("endpoint.url"):
+        return [], ""
+    from app.core.engine.backends import served_models
+    from app.core.remote.errors import RemoteError
+
+    try:
+        return served_models(settings), ""
+    except RemoteError as exc:
+        return [], str(exc)
+
+
 def run(args) -> int:
-    registry = _registry()
+    settings = Settings()
+    registry = Registry.from_settings(settings)
     models = registry.scan(role=None)  # chat and embedding models, each with its role
     registry.verify_pending([m for m in models if m.role == "chat"])
+    served, problem = _served(settings)
+    models += served
+    if problem:
+        print(f"strongroom: the model server's models are not listed: {problem}", file=sys.stderr)
+    code = 1 if problem and settings.get("model.backend") == "endpoint" else 0
     if args.json:
         print_json([m.to_json() for m in models])
-        return 0
+        return code
     if not models:
         print("No models found. Put .gguf files in one of the folders `strongroom doctor` lists.")
-        return 0
+        return code
     for m in models:
+        if m.origin == "endpoint":
+            print(f"{m.id:40} {m.status:11} {m.origin:8} {m.description}")
+            continue
         size = f"{m.size_bytes / 1024**3:.2f} GB" if m.size_bytes >= 1024**3 else f"{m.size_bytes / 1024**2:.0f} MB"
         fit = "" if m.fits_ram else "  (too large for this computer's memory)"
         role = "  (embedding)" if m.role == "embedding" else ""
         print(f"{m.id:40} {m.status:11} {m.origin:7} {size:>9}  {m.quantization:8} {m.path}{fit}{role}")
         if m.reason and m.status != "verified":
             print(f"{'':40} {m.reason}")
-    return 0
+    return code
 
 
 def run_verify(args) -> int:

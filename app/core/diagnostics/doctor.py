@@ -99,6 +99,7 @@ def report() -> dict:
         },
         "network": {
             "guard_active": guard.is_active(),
+            "allowed": guard.allowed(),  # host:port beyond loopback (endpoint.url, libraries.server_url)
             "blocked_attempts": len(guard.attempts()),
             "hf_offline": os.environ.get("HF_HUB_OFFLINE") == "1",
         },
