@@ -14,7 +14,7 @@ from . import tasks
 from .chat_view import ChatView, MessageWidget
 from .conversation_keeper import ConversationKeeper
 from .errors import plain_message
-from .services import Answer, Conversation, Services, ShownMessage, Unavailable, error_kind
+from .services import CUT_OFF, CUT_OFF_NOTE, Answer, Conversation, Services, ShownMessage, Unavailable, error_kind
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +189,8 @@ class ChatController(QObject):
             answer.timings["stopped"] = True
         if result.finish_reason == "repetition":
             answer.timings["repetition"] = True
+        if result.finish_reason == CUT_OFF:
+            answer.timings["cut_off"] = True  # the model server's stream broke: the text is partial
         if not result.from_documents:
             answer.timings["plain_chat"] = True
         self.speed.emit(result.tokens_per_second)
@@ -213,6 +215,7 @@ class ChatController(QObject):
         self._set_busy(False)
         self.status.emit(error or ("Stopped." if answer.stopped else
                                    "Stopped: the model was repeating itself." if answer.timings.get("repetition")
+                                   else CUT_OFF_NOTE if answer.timings.get("cut_off")
                                    else "Ready"))
         if conv is self.conversation:
             self.sources_changed.emit(answer.sources)

@@ -7,14 +7,14 @@
 - EditBanner: a question is being edited; the earlier question and answer stay until the edited one
   is sent, and Undo (Ctrl+Z) brings the conversation back as it was.
 - answer_notes: the lines under an answer: plain chat (not from your documents), an answer from
-  documents that cites nothing, stopped, stopped in a loop.
+  documents that cites nothing, stopped, stopped in a loop, cut off (the model server's stream broke).
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QRadioButton, QVBoxLayout, QWidget
 
-from .services import REPETITION_NOTE, ShownMessage
+from .services import CUT_OFF_NOTE, REPETITION_NOTE, ShownMessage
 
 PLAIN_CHAT_NOTE = "Plain chat \u2014 not from your documents."
 UNSUPPORTED_NOTE = "Not supported by your documents \u2014 check the sources."
@@ -47,6 +47,8 @@ def answer_notes(message: ShownMessage) -> tuple[str, list[str]]:
     notes = []
     if timings.get("repetition"):
         notes.append(REPETITION_NOTE)
+    elif timings.get("cut_off"):
+        notes.append(CUT_OFF_NOTE)
     elif message.stopped or timings.get("stopped"):
         notes.append(STOPPED_NOTE)
     return source, notes

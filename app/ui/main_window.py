@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
         return self.help_dialog
 
     def _settings_applied(self, keys: list[str]) -> None:
-        if any(k.startswith("model.") for k in keys):
+        if any(k.startswith(("model.", "endpoint.")) for k in keys):
             self.models_view.refresh()  # which models may load depends on these settings
             if self.services.loaded_model() is not None:
                 self.statusBar().showMessage("Model settings apply the next time a model is loaded.", 8000)

@@ -23,6 +23,7 @@ ORIGINS = {
     "system": "installed by IT",
     "env": "STRONGROOM_MODELS_PATH",
     "demo": "built-in demo",
+    "endpoint": "the firm's model server",
 }
 STATUS_WORDS = {
     VERIFIED: "Verified",
@@ -30,6 +31,7 @@ STATUS_WORDS = {
     MISMATCH: "Checksum mismatch",
     CORRUPT: "Damaged",
     INCOMPLETE: "Incomplete",
+    "served": "Served",
 }
 
 
@@ -74,6 +76,8 @@ class ModelRow(QFrame):
         self.status.setObjectName("cardMeta")
         self.set_status(STATUS_WORDS.get(info.status, info.status))
         self._meta = f"{ORIGINS.get(info.origin, info.origin)} \u00b7 {gigabytes(info.size_bytes)} \u00b7 {fit}"
+        if info.origin == "endpoint":  # no file here: the server holds the model
+            self._meta = ORIGINS["endpoint"]
         self.status.setText(f"{STATUS_WORDS.get(info.status, info.status)} \u00b7 {self._meta}")
         text.addWidget(self.status)
         detail = info.reason if info.status != VERIFIED else ""

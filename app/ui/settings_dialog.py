@@ -5,16 +5,16 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-    QPlainTextEdit, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
+    QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from . import theme
-from .errors import error_dialog
+from . import services, tasks, theme
+from .errors import error_dialog, show_error
 from .services import SettingInvalid, SettingLocked, Settings
 
 # (key, label, kind, extra, help) per tab, the tab people need first first; kinds: int(min, max, special),
-# float(min, max, step), bool, text, choice, model. Each technical setting says in one sentence what it does.
+# float(min, max, step), bool, text, line (one line of text), choice, model. Each technical setting says in one sentence what it does.
 PAGES: list[tuple[str, list[tuple[str, str, str, Any, str]]]] = [
     ("General", [
         ("model.default_model", "Model", "model", None, "The language model that writes the answers."),
@@ -34,6 +34,21 @@ PAGES: list[tuple[str, list[tuple[str, str, str, Any, str]]]] = [
          "How much document text the model reads per answer; more is slower to start."),
         ("chat.system_prompt", "Instructions for the model", "text", None,
          "What the model is told before every conversation."),
+    ]),
+    ("Model server", [
+        ("model.backend", "Answers come from", "choice",
+         [("A model file on this computer", "local"), ("The firm's model server", "endpoint")],
+         "The firm's model server answers when IT runs one (vLLM, Ollama, llama.cpp server)."),
+        ("endpoint.url", "Server address", "line", "https://llm.example-firm.internal/v1",
+         "The OpenAI-compatible address IT gives you, ending in /v1."),
+        ("endpoint.model", "Model name", "line", "mistral-small",
+         "The name the server serves the model under."),
+        ("endpoint.ca_file", "CA certificate file", "line", "/etc/ssl/firm-ca.pem",
+         "The firm's own certificate authority (PEM), trusted beside this computer's certificates."),
+        ("endpoint.basic_auth_user", "User name (basic auth)", "line", "",
+         "Only when a proxy in front of the server asks for a user name; the API key is its password."),
+        ("endpoint.timeout_s", "Timeout (seconds)", "float", (1.0, 600.0, 1.0),
+         "How long to wait for the server to connect or to send the next words before giving up."),
     ]),
     ("Model (advanced)", [
         ("model.n_ctx", "Context size (tokens)", "int", (512, 131072, None),
@@ -113,6 +128,8 @@ class SettingsDialog(QDialog):
                 form.addRow(self._row_label(key, label), self._row_field(key, editor, hint))
             if title == "History":
                 form.addRow(self._history_actions(passphrase_method))
+            if title == "Model server":
+                form.addRow(self._api_key_row())
             self.tabs.addTab(page, title)
         self.tabs.setCurrentIndex(0)  # General: what people look for first
         layout.addWidget(self.tabs, 1)
@@ -152,6 +169,40 @@ class SettingsDialog(QDialog):
         column.addWidget(self.passphrase_note)
         return box
 
+    def _api_key_row(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 8, 0, 0)
+        self.api_key_button = QPushButton("Set API key\u2026")
+        self.api_key_button.setAccessibleDescription("Stores the model server's API key in this computer's keychain")
+        self.api_key_button.clicked.connect(self.ask_api_key)
+        row.addWidget(self.api_key_button)
+        self.api_key_note = QLabel("Kept in this computer's keychain, never in the settings file.")
+        self.api_key_note.setObjectName("hint")
+        self.api_key_note.setWordWrap(True)
+        row.addWidget(self.api_key_note, 1)
+        return box
+
+    def ask_api_key(self) -> QInputDialog:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("API key of the model server")
+        dialog.setLabelText("Paste the API key IT gave you. It is kept in this computer's keychain.")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dialog.textValueSelected.connect(self.store_api_key)
+        dialog.open()
+        self.api_key_dialog = dialog
+        return dialog
+
+    def store_api_key(self, key: str) -> None:
+        """Stores the key off the UI thread (a keychain may take a moment to answer)."""
+        def stored(_result) -> None:
+            self.api_key_note.setText("The API key is stored in this computer's keychain.")
+
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc, "API key", "The API key was not stored.")
+
+        tasks.run_in_background(lambda: services.store_api_key(key), on_success=stored, on_failure=failed)
+
     # -- building -----------------------------------------------------------------------
     def _editor(self, key: str, kind: str, extra: Any) -> QWidget:
         value = self.settings.get(key)
@@ -172,6 +223,9 @@ class SettingsDialog(QDialog):
         elif kind == "bool":
             w = QCheckBox()
             w.setChecked(bool(value))
+        elif kind == "line":
+            w = QLineEdit(str(value))
+            w.setPlaceholderText(extra or "")
         elif kind == "text":
             w = QPlainTextEdit()
             w.setPlainText(str(value))
@@ -242,6 +296,8 @@ class SettingsDialog(QDialog):
             return w.isChecked()
         if isinstance(w, QPlainTextEdit):
             return w.toPlainText()
+        if isinstance(w, QLineEdit):
+            return w.text().strip()
         return w.currentData()
 
     def _preview_theme(self, *_args) -> None:

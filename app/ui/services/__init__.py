@@ -10,6 +10,7 @@ The views depend on these small shapes and names, not on each core module's deta
 - models: a model file's record and statuses, and the import of a file, as the core has them; the
   ModelEntry the views show, judged on a worker
 - folder_watching: the watcher that keeps libraries current
+- model_server: the firm's model server's API key (kept in the OS keychain) and the cut-off note
 - warm_up: the heavy imports made once, right after the window opens
 - scans: a scanned page's image and the boxes of what OCR read on it, for the source viewer
 - export: the conversation in the window written out as `strongroom history export` writes it
@@ -38,6 +39,7 @@ from .warm_up import WARM_UP, warm_up
 _ON_FIRST_USE = {
     **dict.fromkeys(("Answer", "EngineGeneration", "Generation", "RagGeneration"), "generations"),
     **dict.fromkeys(("Services", "Unavailable"), "window_services"),
+    **dict.fromkeys(("CUT_OFF", "CUT_OFF_NOTE", "KeyStoreError", "api_key_source", "store_api_key"), "model_server"),
     **dict.fromkeys(("ExportError", "FORMATS", "WINDOW_FORMATS", "export_job"), "export"),
     **dict.fromkeys(("RENDERED_SUFFIXES", "missing_source_message", "render_document"), "documents"),
     **dict.fromkeys(("SCAN_SUFFIXES", "ScanPage", "load_scan_page"), "scans"),

@@ -47,9 +47,18 @@ class Services:
         self.history_declined = False  # the user chose to continue without history
         self.history_key_method: str | None = None  # "passphrase" or "keychain" once the history is open
         self._engine = None
+        self._engine_backend = ""  # "local" or "endpoint": which backend self._engine is
         self._library_manager = None
         self._embedder = None
         self._shards = None
+        self.apply_network_allowlist()
+
+    def apply_network_allowlist(self) -> None:
+        """Opens the network guard to exactly the servers the settings in force name (endpoint.url,
+        libraries.server_url); called when the window reads its settings and before a model loads."""
+        from app.core.remote import allowlist
+
+        allowlist.apply(self.settings)
 
     # history ------------------------------------------------------------------------
     def open_history(self, passphrase_provider: Callable[[bool, str], str | None] | None = None) -> None:
@@ -138,15 +147,35 @@ class Services:
             return self._registry
 
     def scan_models(self) -> list[ModelEntry]:
-        """Scans the model folders, verifies small catalog models never hashed, and judges each under the
-        settings in force (blocking: call from a worker)."""
+        """Scans the model folders, verifies small catalog models never hashed, adds what the firm's model
+        server serves when one is configured, and judges each under the settings in force (blocking: call
+        from a worker)."""
         models = self.registry.scan()
         self.registry.verify_pending(models)
-        return [self.judge_model(m) for m in models]
+        return [self.judge_model(m) for m in models + self._served_models()]
+
+    def _served_models(self) -> list[ModelInfo]:
+        """/v1/models of endpoint.url; when it cannot be listed, endpoint.model alone, so that loading it
+        says in plain words what is wrong (unreachable, key refused, certificate not trusted)."""
+        if not self.settings.get("endpoint.url"):
+            return []
+        from app.core.engine.backends import configured_model, served_models
+        from app.core.remote.errors import RemoteError
+
+        try:
+            served = served_models(self.settings)
+        except RemoteError as exc:
+            log.warning("the model server's models are not listed: %s", error_kind(exc))
+            served = []
+        configured = configured_model(self.settings)
+        if configured is not None and all(m.id != configured.id for m in served):
+            served.append(configured)
+        return served
 
     def judge_model(self, info: ModelInfo) -> ModelEntry:
         """A model as the views show it (call from a worker: the memory check reads the system's)."""
-        return ModelEntry(info=info, id=info.id, name=info.name, path=str(info.path), refusal=self.load_refusal(info))
+        path = f"{info.id} \u2014 {info.description}" if info.origin == "endpoint" else str(info.path)
+        return ModelEntry(info=info, id=info.id, name=info.name, path=path, refusal=self.load_refusal(info))
 
     def verify_model(self, entry: ModelEntry, progress=None, cancel=None) -> ModelEntry:
         """Hashes the model's files against the catalog (blocking: call from a worker)."""
@@ -154,10 +183,19 @@ class Services:
 
     @property
     def engine(self):
-        if self._engine is None:
-            from app.core.engine.local_engine import Engine
+        """The engine of the model loaded (or of model.backend before any load)."""
+        return self._engine_for(self._engine_backend or self.settings.get("model.backend"))
 
-            self._engine = Engine(self.registry)
+    def _engine_for(self, backend: str):
+        """The engine of this backend, made on first use; changing backends closes the other one."""
+        from app.core.engine.backends import LOCAL, make_engine
+
+        if self._engine is not None and self._engine_backend != backend:
+            self._engine.close(timeout=10)
+            self._engine = None
+        if self._engine is None:
+            self._engine = make_engine(backend, self.registry if backend == LOCAL else None)
+            self._engine_backend = backend
         return self._engine
 
     def loaded_model(self) -> ModelInfo | None:
@@ -173,16 +211,25 @@ class Services:
 
     def load_refusal(self, info: ModelInfo) -> str | None:
         """Why the engine would refuse this model under the settings in force now; None if it would load."""
+        from app.core.engine.backends import ENDPOINT, backend_refusal
+
+        refusal = backend_refusal(info, self.settings)
+        if refusal or info.origin == ENDPOINT:
+            return refusal
         return self.registry.load_refusal(info, LoadPolicy.from_settings(self.settings))
 
     def default_model(self, models: list[ModelEntry]) -> ModelEntry | None:
         """The configured model if present and loadable, else the first loadable one."""
         usable = [m for m in models if m.refusal is None]
-        wanted = self.settings.get("model.default_model")
+        endpoint = self.settings.get("model.backend") == "endpoint"
+        wanted = self.settings.get("endpoint.model" if endpoint else "model.default_model")
         return next((m for m in usable if m.id == wanted or m.path == wanted), usable[0] if usable else None)
 
     def no_usable_model(self, models: list[ModelEntry]) -> str:
         """Why none of the installed models can be loaded, in words for the chat placeholder."""
+        if self.settings.get("model.backend") == "endpoint" and not self.settings.get("endpoint.url"):
+            return ("Answers come from the firm's model server, but none is configured: set its address and "
+                    "model in Settings \u203a Model server, or ask IT.")
         if not models:
             return "No model is installed yet. Open Models (Ctrl+2) to see where to put one."
         wanted = self.settings.get("model.default_model")
@@ -190,7 +237,11 @@ class Services:
         return f"No installed model can be loaded. {first.refusal} Open Models (Ctrl+2) for each model's reason."
 
     def load_model(self, info: ModelInfo, on_progress: Callable[[float], None] | None = None) -> Future:
-        return self.engine.load(info, on_progress=on_progress, settings=self.settings)
+        """Loads on the backend the model belongs to (a GGUF here, or the firm's model server)."""
+        from app.core.engine.backends import backend_of
+
+        self.apply_network_allowlist()  # the server named now, if the settings changed since the start
+        return self._engine_for(backend_of(info)).load(info, on_progress=on_progress, settings=self.settings)
 
     def unload_model(self) -> Future | None:
         return self._engine.unload() if self._engine is not None else None
@@ -200,7 +251,7 @@ class Services:
         loaded = self.loaded_model()
         if loaded is None:
             raise Unavailable("No model is loaded. Open Models and load one.")
-        from app.core.engine.local_engine import SamplingParams
+        from app.core.engine.sampling import SamplingParams
 
         sampling = SamplingParams.from_settings(self.settings)
         turns = [{"role": m.role, "content": m.text} for m in conversation.messages if m.text and not m.error]
