@@ -255,7 +255,10 @@ class Engine:
                         gen._emit(text)
                     tokens.append(token)
                     # A runaway loop is stopped here, not left to run until max_tokens (see repetition).
-                    if repeating_tokens(tokens) or ("\n" in text and repeating_lines("".join(pieces))):
+                    # Not under a JSON schema: its grammar bounds the answer, and rows of a JSON answer
+                    # look alike ("quote": "", "value": null) without being a loop.
+                    if sampling.json_schema is None and (
+                            repeating_tokens(tokens) or ("\n" in text and repeating_lines("".join(pieces)))):
                         finish = REPETITION
                         log.info("generation stopped: repetition after %d tokens", timings.tokens)
                         break

@@ -63,3 +63,12 @@ def test_a_schema_that_cannot_become_a_grammar_fails_the_request_in_plain_words(
     with pytest.raises(ValueError, match="cannot be turned into a grammar"):
         ask(engine, {"type": "frobnicate"})
     assert ask(engine, SCHEMA).finish_reason == "stop"  # the engine thread survived
+
+
+def test_rows_that_look_alike_are_not_stopped_as_a_loop(engine):
+    # Eight identical items would be a loop to the repetition check; under a schema the grammar bounds
+    # the answer, so it runs to its end.
+    schema = {"type": "array", "items": {"const": "no value found here"}, "minItems": 8, "maxItems": 8}
+    done = ask(engine, schema)
+    assert done.finish_reason == "stop"
+    assert json.loads(done.text) == ["no value found here"] * 8
