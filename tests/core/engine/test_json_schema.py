@@ -29,8 +29,8 @@ def engine():
     eng.close()
 
 
-def ask(engine, schema, temperature=0.0, seed=3):
-    sampling = SamplingParams(temperature=temperature, max_tokens=60, seed=seed, json_schema=schema)
+def ask(engine, schema, temperature=0.0, seed=3, max_tokens=60):
+    sampling = SamplingParams(temperature=temperature, max_tokens=max_tokens, seed=seed, json_schema=schema)
     messages = [{"role": "user", "content": "Describe the sky as JSON."}]
     return engine.chat("schema", messages, sampling).result(timeout=120)
 
@@ -69,6 +69,6 @@ def test_rows_that_look_alike_are_not_stopped_as_a_loop(engine):
     # Eight identical items would be a loop to the repetition check; under a schema the grammar bounds
     # the answer, so it runs to its end.
     schema = {"type": "array", "items": {"const": "no value found here"}, "minItems": 8, "maxItems": 8}
-    done = ask(engine, schema)
-    assert done.finish_reason == "stop"
+    done = ask(engine, schema, max_tokens=200)
+    assert done.finish_reason == "stop", done.text
     assert json.loads(done.text) == ["no value found here"] * 8
