@@ -56,6 +56,7 @@ class EndpointEngine:
         self._count: Callable[[str], int] | None = None
         self._loaded: LoadedModel | None = None
         self._active: set[Generation] = set()
+        self._last_count: tuple[str, int] | None = None
         self._closed = False
 
     # -- models --------------------------------------------------------------------
@@ -114,7 +115,7 @@ class EndpointEngine:
         loaded = LoadedModel(dataclasses.replace(info, context_length=context, description=f"served by {config.v1}"),
                              context, context, 0, 0, False, warnings, time.perf_counter() - started)
         with self._lock:
-            self._server, self._count, self._loaded = server, count, loaded
+            self._server, self._count, self._loaded, self._last_count = server, count, loaded, None
         log.info("endpoint model ready: n_ctx=%d, server tokenizer=%s, in %.2fs", context, count is not None,
                  loaded.load_s)
         if on_progress is not None:
@@ -164,7 +165,22 @@ class EndpointEngine:
         return "\n".join(f"{m['role']}: {m['content']}" for m in messages)
 
     def prompt_tokens(self, messages: Sequence[ChatTurn]) -> int:
-        return self.count_tokens(self.render(messages)) + TOKENS_PER_MESSAGE * (len(messages) + 1)
+        text = self.render(messages)
+        last = self._last_count  # fit() counts the final prompt; chat() then asks for the same one
+        if last is not None and last[0] == text:
+            return last[1]
+        count = self.count_tokens(text) + TOKENS_PER_MESSAGE * (len(messages) + 1)
+        self._last_count = (text, count)
+        return count
+
+    def _fit_answer(self, messages: list[ChatTurn], max_tokens: int, n_ctx: int) -> FittedPrompt:
+        """The conversation with room for the answer. No tokenizer makes more tokens than the text has
+        UTF-8 bytes (byte-level BPE at worst one per byte), so a prompt whose bytes fit is sent without
+        asking the server to count it: a round trip saved before the first word."""
+        bound = len(self.render(messages).encode("utf-8")) + TOKENS_PER_MESSAGE * (len(messages) + 1)
+        if bound + max_tokens <= n_ctx:
+            return FittedPrompt(list(messages), prompt_tokens=0, max_tokens=max_tokens)
+        return trim_messages(self.prompt_tokens, n_ctx, messages, max_tokens)
 
     def fit(self, system: str, history: Sequence[ChatTurn], passages: Sequence[str], question: str,
             max_tokens: int, compose: Callable[[str, Sequence[str]], str] = compose_user_message) -> FittedPrompt:
@@ -200,8 +216,10 @@ class EndpointEngine:
         if gen.cancelled:
             return Completion("", "cancelled", timings)
         server, loaded = self._require()
-        fitted = trim_messages(self.prompt_tokens, loaded.n_ctx, messages, sampling.max_tokens)
-        timings.prompt_tokens = fitted.prompt_tokens
+        fitted = self._fit_answer(messages, sampling.max_tokens, loaded.n_ctx)
+        # The server's own count when it reports usage (below), else ours, else the estimate.
+        timings.prompt_tokens = fitted.prompt_tokens or (
+            estimate_tokens(self.render(fitted.messages)) + TOKENS_PER_MESSAGE * (len(fitted.messages) + 1))
         stream = server.chat_stream(request_body(loaded.info.id, fitted.messages, sampling, fitted.max_tokens))
         gen._on_cancel = stream.abort  # cancel() from another thread shuts the connection down at once
         if gen.cancelled:
