@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python tests/bench/bench_index.py
 	$(BIN)/python tests/bench/bench_ingest.py
 	$(BIN)/python tests/bench/bench_dedup.py
+	$(BIN)/python tests/bench/bench_ocr.py
 	$(BIN)/python tests/bench/bench_cold.py
 	$(BIN)/python tests/bench/bench_history.py
 	$(BIN)/python tests/bench/bench_rag.py
@@ -58,6 +59,7 @@ eval: setup
 	$(BIN)/python tests/eval/run_eval.py
 	$(BIN)/python tests/eval/run_conversation_eval.py
 	$(BIN)/python tests/eval/run_claims_eval.py
+	$(BIN)/python tests/eval/run_ocr_eval.py
 
 # --- The desktop bundle (packaging/strongroom.spec) -------------------------------------------
 # Built from its own venv so the dev .venv keeps its -march=native llama.cpp. The bundle's is

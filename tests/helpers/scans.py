@@ -49,7 +49,7 @@ def render_page(lines: list[str], *, dpi: int = 150, points: float = 12, width_i
                 height_in: float | None = None, rotate: float = 0.0, blur: float = 0.0, jpeg: int | None = None,
                 top_in: float = 1.0):
     """A page image with `lines` of text; returns (image, [line top in fractions of the height])."""
-    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(font_path(), round(points / 72 * dpi))
     step = round(points * 1.5 / 72 * dpi)
@@ -63,6 +63,14 @@ def render_page(lines: list[str], *, dpi: int = 150, points: float = 12, width_i
         draw.text((round(0.8 * dpi), y), line, font=font, fill=0)
         tops.append(y / height)
         y += step
+    return degrade(image, rotate=rotate, blur=blur, jpeg=jpeg), tops
+
+
+def degrade(image, *, rotate: float = 0.0, blur: float = 0.0, jpeg: int | None = None):
+    """What a scanner and a fax do to a page: a slight skew, some blur, JPEG compression."""
+    from PIL import Image, ImageFilter
+
+    image = image.convert("L")
     if rotate:
         image = image.rotate(rotate, resample=Image.BICUBIC, fillcolor=255)
     if blur:
@@ -72,7 +80,7 @@ def render_page(lines: list[str], *, dpi: int = 150, points: float = 12, width_i
         image.save(buf, "JPEG", quality=jpeg)
         image = Image.open(io.BytesIO(buf.getvalue()))
         image.load()
-    return image.convert("RGB"), tops
+    return image.convert("RGB")
 
 
 def wrap(text: str, width: int = 70) -> list[str]:
