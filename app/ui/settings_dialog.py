@@ -35,6 +35,12 @@ PAGES: list[tuple[str, list[tuple[str, str, str, Any, str]]]] = [
         ("chat.system_prompt", "Instructions for the model", "text", None,
          "What the model is told before every conversation."),
     ]),
+    ("Scanned pages", [
+        ("ocr.enabled", "Read scanned pages (OCR)", "bool", None,
+         "Scanned PDF pages and images are read on this computer, after the text files, so they can be searched."),
+        ("ocr.max_pages_per_file", "Scanned pages read per file", "int", (1, 5000, None),
+         "Pages past this are listed as not read."),
+    ]),
     ("Model server", [
         ("model.backend", "Answers come from", "choice",
          [("A model file on this computer", "local"), ("The firm's model server", "endpoint")],
