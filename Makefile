@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python tests/bench/bench_history.py
 	$(BIN)/python tests/bench/bench_rag.py
 	$(BIN)/python tests/bench/bench_answer_checks.py
+	$(BIN)/python tests/bench/bench_endpoint.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_ui_stall.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_window_start.py
 
