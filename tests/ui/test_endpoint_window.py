@@ -103,3 +103,20 @@ def test_a_refused_key_and_a_broken_stream_are_plain_notices_in_the_chat(qtbot, 
     assert answer.message.text.startswith("Ninety days")  # what arrived is kept
     assert "Cut off \u2014 the connection to the model server broke" in answer.note.text() and answer.note.isVisible()
     window.close()
+
+
+def test_a_stopped_server_is_said_plainly_when_the_window_loads(qtbot, strongroom_home, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.helpers.llama_server import free_port
+
+    monkeypatch.setenv("STRONGROOM_API_KEY", "whatever")
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    write_policy(strongroom_home, f'[model]\nbackend = "endpoint"\n[endpoint]\nurl = "{url}"\nmodel = "firm-model"\n')
+    window = open_window(qtbot)
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in window.findChildren(QMessageBox)), timeout=30000)
+    [box] = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert f"model server at {url} cannot be reached" in box.text() and "Traceback" not in box.text()
+    assert window.model_label.text() == "No model loaded" and window.services.loaded_model() is None
+    box.close()
+    window.close()
