@@ -34,6 +34,7 @@ class Timings:
 
 # "cut_off": the model server's stream broke before the answer ended; the text so far is kept.
 CUT_OFF = "cut_off"
+CUT_OFF_NOTE = "Cut off \u2014 the connection to the model server broke; this answer is incomplete."
 
 
 @dataclass
