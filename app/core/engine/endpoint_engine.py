@@ -276,6 +276,11 @@ def request_body(model: str, messages: Sequence[ChatTurn], sampling: SamplingPar
             "min_p": sampling.min_p, "repeat_penalty": sampling.repeat_penalty}
     if sampling.seed is not None and sampling.seed >= 0:
         body["seed"] = sampling.seed
+    if sampling.json_schema is not None:
+        # A JSON answer of this schema: response_format is how llama.cpp's servers take it, guided_json
+        # how vLLM does; each ignores the other's.
+        body["response_format"] = {"type": "json_object", "schema": sampling.json_schema}
+        body["guided_json"] = sampling.json_schema
     return body
 
 
