@@ -11,7 +11,7 @@ import sys
 
 from app.core.privacy import guard
 
-COMMAND_MODULES = ("models", "doctor", "ask", "chat", "history", "library", "index", "search", "endpoint", "extract", "summarize")
+COMMAND_MODULES = ("models", "doctor", "ask", "chat", "history", "library", "index", "search", "endpoint", "extract", "summarize", "intake")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -39,6 +39,9 @@ class Library:
     created: float = 0.0
     location: str = LOCAL
     collection: str = ""  # on the firm's server: the Qdrant collection that holds its points
+    # The intake profile: each new or changed document is extracted with these fields into this table.
+    extraction_fields: str = ""  # a fields file (TOML) or a built-in template's name
+    extraction_output: str = ""  # .csv, .xlsx or .jsonl, where the user chose
     root: Path | None = None
 
     @property
@@ -185,6 +188,13 @@ class LibraryManager:
             if resolved not in lib.folders:
                 raise LibraryError(f"{f} is not one of the folders of {lib.name!r}")
             lib.folders.remove(resolved)
+        self.save(lib)
+        return lib
+
+    def set_extraction(self, name: str, fields: str, output: str) -> Library:
+        """The library's intake profile (documents/intake.py checks both); empty strings remove it."""
+        lib = self.get(name)
+        lib.extraction_fields, lib.extraction_output = fields, output
         self.save(lib)
         return lib
 
