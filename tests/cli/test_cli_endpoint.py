@@ -6,11 +6,10 @@ import io
 import json
 import time
 
-import keyring
 import pytest
 
 from tests.conftest import run_cli
-from tests.helpers.keychain import MemoryKeychain
+from tests.helpers.keychain import MemoryKeychain, keychain_of
 from tests.helpers.llama_server import endpoint_policy, free_port, llama_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
@@ -84,9 +83,7 @@ def test_set_key_reads_stdin_never_argv_and_clear_key_removes_it(policy, llama_s
 
     policy()
     monkeypatch.delenv("STRONGROOM_API_KEY", raising=False)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeychain())
-    try:
+    with keychain_of(MemoryKeychain()):
         with pytest.raises(SystemExit):  # there is no argument to put a key in
             main(["endpoint", "set-key", llama_server.key])
         monkeypatch.setattr("sys.stdin", io.StringIO(llama_server.key + "\n"))
@@ -97,11 +94,9 @@ def test_set_key_reads_stdin_never_argv_and_clear_key_removes_it(policy, llama_s
         assert main(["endpoint", "clear-key"]) == 0 and API_KEY.get() is None
         assert main(["endpoint", "test"]) == 1
         assert "asks for an API key (HTTP 401) and none is set" in capsys.readouterr().err
-    finally:
-        keyring.set_keyring(previous)
-        from app.core.privacy import guard
+    from app.core.privacy import guard
 
-        guard.allow_endpoints([])
+    guard.allow_endpoints([])
 
 
 def test_a_library_answer_through_the_server_has_sources_claims_history_and_export(policy, llama_server, tmp_path,

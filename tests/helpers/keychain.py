@@ -2,6 +2,8 @@
 a child process that names it in PYTHON_KEYRING_BACKEND (tests.helpers.keychain.MemoryKeychain)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
@@ -25,12 +27,25 @@ class MemoryKeychain(KeyringBackend):
         self.secrets.pop((service, username), None)
 
 
+@contextmanager
+def keychain_of(backend):
+    """This process's keychain is `backend` inside the block; afterwards keyring is exactly as before,
+    not yet chosen if it was not: a later test's PYTHON_KEYRING_BACKEND still decides then (asking
+    get_keyring() here would choose one for good, MemoryKeychain first, since importing it registers it)."""
+    from keyring import core
+
+    previous = core._keyring_backend
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        core._keyring_backend = previous
+
+
 @pytest.fixture
 def no_keychain():
     """This process has no OS keychain (keyring's fail backend): the history key is passphrase-wrapped."""
     from keyring.backends import fail
 
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+    with keychain_of(fail.Keyring()):
+        yield

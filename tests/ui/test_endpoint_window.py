@@ -4,14 +4,13 @@ midway is a plain notice in the chat; the settings dialog shows the Model server
 it, and stores the API key in the keychain."""
 from __future__ import annotations
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt
 
 from app.ui.main_window import MainWindow
 from app.ui.services import Services
 from tests.helpers.hostile_server import HostileServer, models, piece
-from tests.helpers.keychain import MemoryKeychain
+from tests.helpers.keychain import MemoryKeychain, keychain_of
 from tests.helpers.llama_server import endpoint_policy, llama_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
@@ -60,15 +59,10 @@ def test_the_window_answers_through_the_model_server(qtbot, strongroom_home, lla
     page = dialog.editors["endpoint.url"]
     assert page.text() == llama_server.url and not page.isEnabled()  # set by IT: shown locked
     assert "endpoint.url" in dialog.lock_labels and not dialog.editors["model.backend"].isEnabled()
-    previous = keyring.get_keyring()
-    keychain = MemoryKeychain()
-    keyring.set_keyring(keychain)
-    try:
+    with keychain_of(MemoryKeychain()) as keychain:
         dialog.store_api_key("typed-in-the-dialog")
         qtbot.waitUntil(lambda: "stored" in dialog.api_key_note.text(), timeout=10000)
         assert keychain.secrets[("Strongroom", "endpoint-api-key")] == "typed-in-the-dialog"
-    finally:
-        keyring.set_keyring(previous)
     dialog.reject()
     window.close()
 

@@ -16,7 +16,7 @@ from app.core.foundation.settings import Settings
 from tests.helpers.keychain import no_keychain  # noqa: F401 (fixture)
 from tests.helpers.llama_server import N_CTX, endpoint_policy, free_port, llama_server  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_keychain")]
 
 
 def settings_for(home, server, **endpoint) -> Settings:

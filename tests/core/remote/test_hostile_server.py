@@ -14,8 +14,10 @@ from app.core.engine.sampling import SamplingParams
 from app.core.foundation.settings import Settings
 from tests.helpers.certs import make_pki
 from tests.helpers.hostile_server import HostileServer, models, piece, silent
+from tests.helpers.keychain import no_keychain  # noqa: F401 (fixture)
 
 MODEL = "firm-model"
+pytestmark = pytest.mark.usefixtures("no_keychain")  # the key comes from STRONGROOM_API_KEY or nowhere
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,11 @@ from app.core.engine.endpoint_engine import EndpointEngine, endpoint_model
 from app.core.engine.interface import EngineError
 from app.core.engine.sampling import SamplingParams
 from app.core.foundation.settings import Settings
+from tests.helpers.keychain import no_keychain  # noqa: F401 (fixture)
 from tests.helpers.llama_server import llama_server  # noqa: F401 (fixture)
 from tests.helpers.nginx import PASSWORD, USER, nginx_or_skip, start_nginx
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_keychain")]
 
 
 @pytest.fixture(scope="module")
