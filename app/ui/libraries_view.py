@@ -77,7 +77,9 @@ class LibraryCard(QFrame):
         self.ask.setObjectName("primary")
         self.files_button = self._button("Files", f"Show the files of {lib.name}", self.toggle_files)
         self.files_button.setCheckable(True)
-        for b in (self.ask, self.files_button, self.reindex, self.pause, self.cancel, self.remove):
+        self.extract = self._button("Extract table…", f"Extract a table from the documents of {lib.name}",
+                                    lambda: view.open_extraction(lib.name))
+        for b in (self.ask, self.files_button, self.extract, self.reindex, self.pause, self.cancel, self.remove):
             head.addWidget(b)
         head.addStretch(1)
         layout.addLayout(head)
@@ -409,6 +411,18 @@ class LibrariesView(QWidget):
         if task:
             self.paused.discard(name)
             task.quit()
+
+    def open_extraction(self, name: str):
+        """Extract table…: the same fields from every document of the library (extraction_dialog.py)."""
+        from .extraction_dialog import ExtractionDialog
+        from .services.whole_documents import WholeDocuments
+
+        lib = next((lib for lib in self.services.libraries() if lib.name == name), None)
+        if lib is None:
+            return None
+        dialog = ExtractionDialog(WholeDocuments(self.services), lib, self)
+        dialog.show()
+        return dialog
 
     def confirm_remove(self, name: str) -> None:
         answer = QMessageBox.question(

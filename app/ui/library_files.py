@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QListWidget, QListWidgetItem
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu
 
 from . import tasks
 
@@ -44,6 +45,8 @@ class LibraryFiles(QListWidget):
         self.setAccessibleName(f"Files of {lib.name}")
         self.setWordWrap(True)
         self.setMaximumHeight(220)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
 
     def load(self) -> None:
         self.clear()
@@ -61,3 +64,23 @@ class LibraryFiles(QListWidget):
             item.setToolTip(status.path)
             self.addItem(item)
         self.loaded = True
+
+    def _menu(self, pos) -> None:
+        item = self.itemAt(pos)
+        if item is None or not item.toolTip():
+            return
+        menu = QMenu(self)
+        menu.addAction("Summarize", lambda: self.summarize(item.toolTip()))
+        menu.exec(self.mapToGlobal(pos))
+
+    def summarize(self, path: str):
+        """Summarize: the document read part by part, the summary saved as a conversation (summary_dialog.py)."""
+        window = self.window()
+        if hasattr(window, "summarize_document"):  # the main window: it lists the saved summary at once
+            return window.summarize_document(path, self.lib.name)
+        from .services.whole_documents import WholeDocuments
+        from .summary_dialog import SummaryDialog
+
+        dialog = SummaryDialog(WholeDocuments(self.services), path, self.lib.name, self.window())
+        dialog.show()
+        return dialog

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.rename_requested.connect(self.rename_conversation)
         self.sidebar.delete_requested.connect(self.delete_conversation)
+        self.sources.summarize_requested.connect(self.summarize_document)
         self.sidebar.libraries_requested.connect(self.show_libraries)
         self.sidebar.library_selected.connect(lambda _name: self.show_libraries())
         self.models_view.models_changed.connect(self._models_changed)
@@ -296,6 +297,15 @@ class MainWindow(QMainWindow):
             self, exc, "Conversation history",
             f"{what} did not work." + ("" if reading else " What you see stays on screen, but may be missing from "
                                        "the history the next time you open Strongroom."))
+
+    def summarize_document(self, path: str, library: str = ""):  # the summary is saved as a conversation
+        from .services.whole_documents import WholeDocuments
+        from .summary_dialog import SummaryDialog
+
+        dialog = SummaryDialog(WholeDocuments(self.services), path, library or None, self, keeper=self.keeper)
+        dialog.saved.connect(lambda _conversation: self.refresh_conversations())
+        dialog.show()
+        return dialog
 
     def refresh_conversations(self) -> None:
         current = self.controller.conversation.id if self.controller.conversation else None

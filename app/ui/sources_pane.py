@@ -5,7 +5,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from .source_viewer import SourceViewer
 
@@ -30,6 +30,7 @@ def source_label(s: dict) -> str:
 
 class SourcesPane(QWidget):
     source_opened = Signal(dict)
+    summarize_requested = Signal(str, str)  # a source's file and library: "Summarize this document"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,6 +61,8 @@ class SourcesPane(QWidget):
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.itemActivated.connect(self._activated)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
         self.list.itemClicked.connect(self._activated)
         self.split.addWidget(self.list)
         self.viewer = SourceViewer()
@@ -122,6 +125,16 @@ class SourcesPane(QWidget):
             split.setSizes(sizes)
         # The list keeps a usable height; the viewer gets the rest.
         self.split.setSizes([LIST_MIN_HEIGHT + 40, max(self.split.height() - LIST_MIN_HEIGHT - 40, 200)])
+
+    def _menu(self, pos) -> None:
+        item = self.list.itemAt(pos)
+        source = next((s for s in self.sources if item is not None and s["n"] == item.data(N_ROLE)), None)
+        if source is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Summarize this document",
+                       lambda: self.summarize_requested.emit(source["file"], source.get("library") or ""))
+        menu.exec(self.list.mapToGlobal(pos))
 
     def _activated(self, item: QListWidgetItem) -> None:
         self.open_source(item.data(N_ROLE))

@@ -1,0 +1,145 @@
+"""Extract table…: the fields (a built-in template or a fields file), the table filling row by row
+off the UI thread, the source viewer beside it, Stop, and Export to CSV, Excel or JSON Lines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
+
+from . import tasks
+from .errors import show_error
+from .extraction_table import ExtractionModel, sortable
+from .source_viewer import SourceViewer
+
+CHOOSE_FILE = "Fields file\u2026"
+
+
+class ExtractionDialog(QDialog):
+    def __init__(self, documents_service, lib, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.work, self.lib = documents_service, lib
+        self.setWindowTitle(f"Extract table \u2014 {lib.name}")
+        self.resize(1100, 680)
+        self.model: ExtractionModel | None = None
+        self.cancel = None
+        self.task = None
+        layout = QVBoxLayout(self)
+        head = QHBoxLayout()
+        self.fields_box = QComboBox()
+        self.fields_box.setAccessibleName("Fields to extract")
+        self.fields_box.addItems([*self.work.templates(), CHOOSE_FILE])
+        self.start_button = QPushButton("Extract")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.hide()
+        self.export_button = QPushButton("Export\u2026")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export)
+        self.status = QLabel("Choose the fields, then Extract.")
+        for w in (QLabel("Fields:"), self.fields_box, self.start_button, self.stop_button, self.export_button):
+            head.addWidget(w)
+        head.addWidget(self.status, 1)
+        layout.addLayout(head)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.table = QTableView()
+        self.table.setAccessibleName(f"Extracted table of {lib.name}")
+        self.table.setSortingEnabled(True)
+        self.table.clicked.connect(self.show_cell)
+        self.viewer = SourceViewer()
+        split.addWidget(self.table)
+        split.addWidget(self.viewer)
+        split.setSizes([650, 450])
+        layout.addWidget(split, 1)
+        self.legend = QLabel("\u26a0 the quote was not found in the document: check it.  "
+                             "\u270e corrected by hand.  Double-click a value to correct it.")
+        self.legend.setObjectName("cardMeta")
+        layout.addWidget(self.legend)
+
+    def fields_source(self) -> str | None:
+        choice = self.fields_box.currentText()
+        if choice != CHOOSE_FILE:
+            return choice
+        path, _ = QFileDialog.getOpenFileName(self, "Fields file", "", "Fields (*.toml)")
+        return path or None
+
+    def start(self, source: str | None = None) -> None:
+        source = source or self.fields_source()
+        if not source:
+            return
+        try:
+            fields = self.work.fields(source)
+        except ValueError as exc:
+            show_error(self, exc, "Extract table", "These fields cannot be used.")
+            return
+        from .services.whole_documents import Cancel, corrected_cell
+
+        self.model = ExtractionModel(fields, corrected_cell, self)
+        self.model.refused.connect(self.status.setText)
+        self.table.setModel(sortable(self.model, self))
+        self.cancel = Cancel()
+        self.start_button.hide()
+        self.stop_button.show()
+        self.export_button.setEnabled(False)
+        self.status.setText("Reading the list of documents\u2026")
+
+        def work(task):
+            return self.work.extract(self.lib, fields, self.cancel, on_row=lambda row: task.report(("row", row)),
+                                     on_progress=lambda i, n: task.report(("progress", (i, n))))
+
+        self.task = tasks.run_in_background(work, pass_task=True, on_progress=self._progress, on_success=self._done,
+                                            on_failure=self._failed)
+
+    def _progress(self, item) -> None:
+        kind, value = item
+        if kind == "row":
+            self.model.add_row(value)
+            self.export_button.setEnabled(True)
+        else:
+            self.status.setText(f"Reading document {value[0] + 1} of {value[1]}\u2026")
+
+    def _finish(self) -> None:
+        self.stop_button.hide()
+        self.start_button.show()
+        self.start_button.setText("Extract again")
+
+    def _done(self, result) -> None:
+        self._finish()
+        values = [c for r in self.model.rows for c in r.values.values() if c.value is not None]
+        stopped = "Stopped. " if result.cancelled else ""
+        self.status.setText(f"{stopped}{len(self.model.rows)} documents; {sum(c.verified for c in values)} of "
+                            f"{len(values)} values quoted from the document.")
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        self.status.setText("")
+        show_error(self, exc, "Extract table", "The table could not be extracted.")
+
+    def stop(self) -> None:
+        if self.cancel is not None:
+            self.cancel.set()
+            self.status.setText("Stopping after this document\u2026")
+
+    def show_cell(self, proxy_index) -> None:
+        index = self.table.model().mapToSource(proxy_index)
+        row = self.model.rows[index.row()]
+        cell = self.model.cell(index)
+        self.viewer.show_source(row.file, cell.page if cell else None, cell.quote if cell else "")
+
+    def export(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export table", f"{self.lib.name}.xlsx",
+                                                  "Excel (*.xlsx);;CSV (*.csv);;JSON Lines (*.jsonl)")
+            if not path:
+                return
+        rows, fields = list(self.model.rows), list(self.model.fields)
+        tasks.run_in_background(self.work.write_table, Path(path), rows, fields,
+                                on_success=lambda written: self.status.setText(f"Exported to {written}"),
+                                error_parent=self, error_title="Export table")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self.stop()  # a closed table stops reading: the model is free for the next question
+        super().closeEvent(event)

@@ -1,0 +1,77 @@
+"""Whole-document work for the window: extract a library's documents into a table, summarize a
+document (saved as a conversation). Each call blocks: the views run them through app/ui/tasks.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core.answers.rag import Cancel, Retriever
+from app.core.documents.document_list import library_documents
+from app.core.documents.extract import ExtractionResult, Extractor
+from app.core.documents.fields import Field, load_fields, template_names, template_path
+from app.core.documents.passages import LibraryPicker
+from app.core.documents.summarize import Summarizer, Summary
+from app.core.documents.table import Cell, Row, correct
+from app.core.documents.table_export import FORMATS, write_table
+from app.core.documents.typed_values import coerce
+
+from .conversations import ShownMessage
+
+__all__ = ["Cancel", "Cell", "Field", "FORMATS", "Row", "Summary", "WholeDocuments", "corrected_cell"]
+
+
+class NoModel(RuntimeError):
+    pass
+
+
+def corrected_cell(field: Field, cell: Cell, text: str) -> Cell:
+    """A hand correction typed in the table: the field's type, or refused with the reason."""
+    value, note = coerce(field, text)
+    if note:
+        raise ValueError(note.replace("the model wrote", "you wrote"))
+    return correct(cell, value)
+
+
+class WholeDocuments:
+    def __init__(self, services):
+        self.services = services
+
+    def _engine(self):
+        engine = self.services.engine
+        if engine.loaded is None:
+            raise NoModel("No model is loaded yet: choose one in Models, then try again.")
+        return engine
+
+    @staticmethod
+    def templates() -> list[str]:
+        return template_names()
+
+    @staticmethod
+    def fields(source: str) -> list[Field]:
+        """A built-in template's name or a fields file's path -> its fields (FieldsError says what is wrong)."""
+        return load_fields(template_path(source) if source in template_names() else Path(source))
+
+    @staticmethod
+    def documents(lib) -> list[Path]:
+        return library_documents(lib)
+
+    def extract(self, lib, fields: list[Field], cancel: Cancel, on_row=None, on_progress=None) -> ExtractionResult:
+        engine = self._engine()
+        picker = LibraryPicker(Retriever(self.services.embedder, self.services.shards().borrow), lib)
+        extractor = Extractor(engine, fields, picker=picker)
+        return extractor.extract_files(library_documents(lib), cancel=cancel, on_row=on_row, on_progress=on_progress)
+
+    @staticmethod
+    def write_table(path: Path, rows: list[Row], fields: list[Field]) -> Path:
+        return write_table(path, rows, fields)
+
+    def summarize(self, path: Path, cancel: Cancel, on_progress=None) -> tuple[Summary, str, list[ShownMessage]]:
+        """The summary, and the conversation to save it as: its title and messages (the window's history
+        writer saves them, in order with every other write)."""
+        engine = self._engine()
+        summary = Summarizer(engine).summarize(Path(path), cancel=cancel, on_progress=on_progress)
+        name = Path(path).name
+        messages = [ShownMessage("user", f"Summarize {name}"),
+                    ShownMessage("assistant", summary.text, sources=summary.sources, claims=summary.claims,
+                                 model=engine.loaded.info.id, timings=dict(summary.timings),
+                                 stopped=summary.finish_reason == "cancelled")]
+        return summary, f"Summary of {name}", messages

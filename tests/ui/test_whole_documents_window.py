@@ -1,0 +1,98 @@
+"""Whole-document work in the real window, offscreen: Extract table… on a library fills a sortable
+table off the UI thread, a click opens the document at the quote, a correction is marked; unverified
+values are flagged; Summarize on a document reads it part by part and saves the summary as a
+conversation. Real demo model, real files, the real encrypted history."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.ui.extraction_table import CORRECTED, FLAG_COLOUR, UNVERIFIED, ExtractionModel, sortable
+from app.ui.main_window import MainWindow
+from app.ui.services import warm_up
+from app.ui.services.whole_documents import Cell, Field, Row, corrected_cell
+from tests.ui.conftest import saved_messages
+from tests.ui.ui_thread_probe import UiThreadProbe
+from tests.ui.window_helpers import answering_services, index_folder
+
+FIELDS = '[[field]]\nname = "governing_law"\ntype = "string"\ndescription = "The law that governs it"\n' \
+         '[[field]]\nname = "years"\ntype = "integer"\ndescription = "How many years it lasts"\n'
+
+
+def test_table_flags_unverified_marks_corrections_sorts_and_refuses_wrong_types(qtbot):
+    fields = [Field("governing_law", "string"), Field("years", "integer")]
+    model = ExtractionModel(fields, corrected_cell)
+    model.add_row(Row("/m/b.txt", {"governing_law": Cell("Scotland", "laws of Scotland", 2, True), "years": Cell(3, "x")}))
+    model.add_row(Row("/m/a.txt", {"governing_law": Cell("France", "laws of Mars", None, False, "not in the document"),
+                                   "years": Cell()}))
+    proxy = sortable(model)
+    proxy.sort(1, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, 0).data() for r in range(2)] == ["a.txt", "b.txt"]
+    law_a = proxy.index(0, 1)
+    assert law_a.data() == UNVERIFIED + "France" and law_a.data(Qt.ItemDataRole.BackgroundRole) == FLAG_COLOUR
+    assert "laws of Mars" in law_a.data(Qt.ItemDataRole.ToolTipRole)
+    assert proxy.index(1, 1).data() == "Scotland" and proxy.index(1, 1).data(Qt.ItemDataRole.BackgroundRole) is None
+    refused = []
+    model.refused.connect(refused.append)
+    assert not proxy.setData(proxy.index(0, 2), "ten")  # not an integer: refused with the reason
+    assert refused and "not a valid integer" in refused[0]
+    assert proxy.setData(proxy.index(0, 2), "10")
+    cell = model.rows[1].values["years"]
+    assert cell.value == 10 and cell.corrected and not cell.verified and proxy.index(0, 2).data() == CORRECTED + "10"
+
+
+@pytest.mark.slow
+def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, history_on):
+    docs = tmp_path / "Lease matter"
+    docs.mkdir()
+    (docs / "lease.txt").write_text("This Lease is governed by the laws of Scotland. It lasts for 5 years.\n",
+                                    encoding="utf-8")
+    (docs / "nda.txt").write_text("This Agreement is governed by the laws of France for 2 years.\n", encoding="utf-8")
+    fields = tmp_path / "fields.toml"
+    fields.write_text(FIELDS, encoding="utf-8")
+    services = answering_services()
+    warm_up()
+    with UiThreadProbe() as probe:
+        window = MainWindow(services, warm_up=False, auto_load=True, open_history=True)
+        qtbot.addWidget(window)
+        window.resize(1200, 800)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_label.text().startswith("Model:"), timeout=60000)
+        name = index_folder(qtbot, window, docs)
+        card = window.libraries_view.cards[name]
+        assert card.extract.text() == "Extract table\u2026"
+        dialog = window.libraries_view.open_extraction(name)
+        qtbot.addWidget(dialog)
+        dialog.start(str(fields))
+        qtbot.waitUntil(lambda: "documents;" in dialog.status.text(), timeout=180000)
+        model = dialog.model
+        assert sorted(r.file.rsplit("/", 1)[-1] for r in model.rows) == ["lease.txt", "nda.txt"]
+        assert all(r.schema_valid for r in model.rows)
+        for row in model.rows:  # every value shown is flagged unless its quote was found
+            for i, f in enumerate(model.fields, start=1):
+                cell = row.values[f.name]
+                shown = model.data(model.index(model.rows.index(row), i))
+                assert shown == "" if cell.value is None else (shown.startswith(UNVERIFIED) != cell.verified)
+        dialog.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        first = dialog.table.model().index(0, 1)
+        assert dialog.table.model().index(0, 0).data().startswith("nda.txt")
+        dialog.show_cell(first)
+        assert str(dialog.viewer.path).endswith("nda.txt")
+        out = tmp_path / "table.csv"
+        dialog.export(str(out))
+        qtbot.waitUntil(lambda: "Exported" in dialog.status.text(), timeout=20000)
+        assert out.read_text(encoding="utf-8-sig").count("\n") == 3
+
+        card.toggle_files(True)
+        qtbot.waitUntil(lambda: card.files.loaded, timeout=20000)
+        summary = card.files.summarize(str(docs / "lease.txt"))
+        qtbot.addWidget(summary)
+        qtbot.waitUntil(lambda: summary.summary is not None, timeout=120000)
+        assert summary.summary.text and "saved" in summary.status.text()
+        qtbot.waitUntil(lambda: any(c.title == "Summary of lease.txt" for c in window.keeper.list()), timeout=20000)
+    assert probe.calls == [], "\n".join(probe.calls)
+    window.close()  # waits for the history writes still queued
+    services.close()
+    saved = saved_messages("Summary of lease.txt")
+    assert [m.role for m in saved] == ["user", "assistant"]
+    assert saved[1].content == summary.summary.text and saved[1].sources == summary.summary.sources
