@@ -141,6 +141,7 @@ class LibrariesView(QWidget):
     ask_requested = Signal(str)  # "Start asking" on a library: a conversation in that matter
     activity = Signal(str)  # one line for the status bar; "" when idle
     sync_finished = Signal(str, object)  # library name, SyncReport
+    intake_done = Signal(object)  # an intake pass's report (None: no model loaded yet)
 
     def __init__(self, services: Services, parent: QWidget | None = None):
         super().__init__(parent)
@@ -386,6 +387,7 @@ class LibrariesView(QWidget):
             card.summary.setText("Paused" if name in self.paused else "Cancelled: the index keeps what was done")
         self.activity.emit("" if not self.running else f"Indexing {', '.join(self.running)}\u2026")
         self.sync_finished.emit(name, report)
+        self.run_intake(name)
         if name in self._resync and not report.cancelled:
             self._resync.discard(name)
             self.start_sync(name)
@@ -411,6 +413,15 @@ class LibrariesView(QWidget):
         if task:
             self.paused.discard(name)
             task.quit()
+
+    def run_intake(self, name: str) -> None:
+        """After a sync, a library with an extraction profile adds its new documents to its table."""
+        from .services.whole_documents import WholeDocuments
+
+        lib = next((lib for lib in self.services.libraries() if lib.name == name), None)
+        if lib is not None and lib.extraction_fields:
+            tasks.run_in_background(WholeDocuments(self.services).intake, lib, on_success=self.intake_done.emit,
+                                    error_parent=self, error_title="Intake")
 
     def open_extraction(self, name: str):
         """Extract table…: the same fields from every document of the library (extraction_dialog.py)."""

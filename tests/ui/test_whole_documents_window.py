@@ -58,7 +58,15 @@ def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, h
         window.resize(1200, 800)
         window.show()
         qtbot.waitUntil(lambda: window.model_label.text().startswith("Model:"), timeout=60000)
+        intakes = []
+        window.libraries_view.intake_done.connect(intakes.append)
         name = index_folder(qtbot, window, docs)
+        # An intake profile: the next sync adds each document's row to the table once.
+        intake_out = tmp_path / "intake.jsonl"
+        services.library_manager().set_extraction(name, str(fields), str(intake_out))
+        window.libraries_view.start_sync(name)
+        qtbot.waitUntil(lambda: bool(intakes), timeout=120000)
+        assert len(intakes[0].added) == 2 and intake_out.read_text().count("\n") == 2
         card = window.libraries_view.cards[name]
         assert card.extract.text() == "Extract table\u2026"
         dialog = window.libraries_view.open_extraction(name)

@@ -7,6 +7,7 @@ from pathlib import Path
 from app.core.answers.rag import Cancel, Retriever
 from app.core.documents.document_list import library_documents
 from app.core.documents.extract import ExtractionResult, Extractor
+from app.core.documents.intake import run_pass
 from app.core.documents.fields import Field, load_fields, template_names, template_path
 from app.core.documents.passages import LibraryPicker
 from app.core.documents.summarize import Summarizer, Summary
@@ -59,6 +60,13 @@ class WholeDocuments:
         picker = LibraryPicker(Retriever(self.services.embedder, self.services.shards().borrow), lib)
         extractor = Extractor(engine, fields, picker=picker)
         return extractor.extract_files(library_documents(lib), cancel=cancel, on_row=on_row, on_progress=on_progress)
+
+    def intake(self, lib):
+        """One intake pass when the library has an extraction profile and a model is loaded (else None)."""
+        if not (lib.extraction_fields and lib.extraction_output) or self.services.engine.loaded is None:
+            return None
+        engine = self.services.engine
+        return run_pass(lib, lambda fields: Extractor(engine, fields))
 
     @staticmethod
     def write_table(path: Path, rows: list[Row], fields: list[Field]) -> Path:
