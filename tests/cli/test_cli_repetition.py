@@ -25,7 +25,7 @@ def _looping_conversation(monkeypatch) -> int:
 
     for key, value in WITH_PASS.items():
         monkeypatch.setenv(key, value)
-    history = History(KeyStore())
+    history = History(KeyStore(use_keychain=False))  # as the children, whose keyring is the fail backend
     try:
         cid = history.create_conversation("Deposit", libraries=[])
         history.add_message(cid, "user", "What is the deposit?")
