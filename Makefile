@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python tests/bench/bench_history.py
 	$(BIN)/python tests/bench/bench_rag.py
 	$(BIN)/python tests/bench/bench_answer_checks.py
+	$(BIN)/python tests/bench/bench_extract.py --mistral-shape
 	$(BIN)/python tests/bench/bench_endpoint.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_ui_stall.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_window_start.py
@@ -60,6 +61,7 @@ eval: setup
 	$(BIN)/python tests/eval/run_eval.py
 	$(BIN)/python tests/eval/run_conversation_eval.py
 	$(BIN)/python tests/eval/run_claims_eval.py
+	$(BIN)/python tests/eval/run_extract_eval.py
 	$(BIN)/python tests/eval/run_ocr_eval.py
 
 # --- The desktop bundle (packaging/strongroom.spec) -------------------------------------------

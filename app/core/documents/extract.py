@@ -191,6 +191,7 @@ class Extractor:
         timings["prompt_tokens"] += t.prompt_tokens
         timings["prompt_evaluated"] += t.prompt_evaluated
         timings["tokens"] += t.tokens
+        timings["generation_s"] = round(timings.get("generation_s", 0.0) + (t.tokens / t.tokens_per_s if t.tokens_per_s else 0.0), 3)
         if completion.finish_reason == "cancelled":
             row.error = "stopped before this document was finished"
             return
