@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 from app.core.foundation.settings import Settings, all_keys
-
-GUIDE = Path(__file__).resolve().parents[2] / "packaging" / "IT-GUIDE.md"
+from tests.helpers.it_guide import GUIDE, policy_example
 
 
 def guide_text() -> str:
@@ -15,9 +14,8 @@ def guide_text() -> str:
 
 
 def test_policy_example_applies_cleanly_and_locks_what_it_sets(tmp_path):
-    example = re.search(r"```toml\n(.*?)```", guide_text(), re.S).group(1)
     policy = tmp_path / "policy.toml"
-    policy.write_text(example, encoding="utf-8")
+    policy.write_text(policy_example(), encoding="utf-8")
     settings = Settings(path=tmp_path / "settings.toml", policy_path=policy)
     assert settings.warnings == []
     assert settings.get("history.retention_days") == 90

@@ -1,15 +1,12 @@
 """The window with the IT guide's policy: it never auto-loads a model the policy does not allow, and says why."""
-import re
-
 from app.ui.main_window import MainWindow
 from app.ui.services import Services
-from tests.conftest import ROOT
+from tests.helpers.it_guide import policy_example
 
 
 def test_window_does_not_load_a_forbidden_demo_model(qtbot, tmp_path, monkeypatch, demo_gguf):
-    guide = (ROOT / "packaging" / "IT-GUIDE.md").read_text(encoding="utf-8")
     policy = tmp_path / "policy.toml"
-    policy.write_text(re.search(r"```toml\n(.*?)```", guide, re.S).group(1), encoding="utf-8")
+    policy.write_text(policy_example(), encoding="utf-8")
     monkeypatch.setenv("STRONGROOM_POLICY", str(policy))
     services = Services()
     window = MainWindow(services, warm_up=False, auto_load=True)
