@@ -3,7 +3,6 @@ real policy loader, and its key table names exactly the settings that exist."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from app.core.foundation.settings import Settings, all_keys
 from tests.helpers.it_guide import GUIDE, policy_example
