@@ -61,7 +61,9 @@ class AnswerError(ValueError):
 def parse_answer(text: str, fields: Sequence[Field]) -> dict[str, tuple[str, object]]:
     """{name: (quote, raw value)}; raises AnswerError with the reason."""
     try:
-        data = json.loads(text)
+        # strict=False: a control character inside a string is still a string (the JSON grammar allows
+        # it; a quote holding one simply will not be found in the document).
+        data = json.loads(text, strict=False)
     except (ValueError, RecursionError):
         raise AnswerError("the model's answer is not valid JSON") from None
     if not isinstance(data, dict):

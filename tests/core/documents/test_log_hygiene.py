@@ -10,20 +10,19 @@ from app.core.documents.intake import run_pass
 from app.core.documents.summarize import Summarizer
 from app.core.foundation import paths
 from app.core.library.libraries import LibraryManager
-from tests.core.documents.conftest import load_engine
+from tests.core.documents.test_extract import engine  # noqa: F401 (module fixture: one model load)
 from tests.helpers.log_scan import find_phrases
 
 SECRET = "Marrowgate-8190 settlement"
 
 
-def test_extract_summarize_and_intake_log_no_names_or_text(tmp_path):
+def test_extract_summarize_and_intake_log_no_names_or_text(tmp_path, engine):  # noqa: F811
     handler = logging.FileHandler(paths.log_dir() / "strongroom.log", encoding="utf-8")
     handler.setLevel(logging.DEBUG)
     root = logging.getLogger()
     old = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    engine = load_engine(1024)
     try:
         folder = tmp_path / "Okafor private matter"
         folder.mkdir()
@@ -32,7 +31,7 @@ def test_extract_summarize_and_intake_log_no_names_or_text(tmp_path):
         (folder / "okafor-broken.docx").write_bytes(b"PK\x03\x04 " + SECRET.encode())
         fields = [Field("governing_law", "string", "The law")]
         Extractor(engine, fields, quote_chars=40, value_chars=20).extract_files(sorted(folder.iterdir()))
-        Summarizer(engine, max_tokens=30).summarize(doc)
+        Summarizer(engine, max_tokens=20).summarize(doc)
         fields_file = tmp_path / "f.toml"
         fields_file.write_text('[[field]]\nname = "governing_law"\ntype = "string"\n')
         manager = LibraryManager()
@@ -40,7 +39,6 @@ def test_extract_summarize_and_intake_log_no_names_or_text(tmp_path):
         lib = manager.set_extraction("Okafor Secret Library", str(fields_file), str(tmp_path / "t.csv"))
         assert run_pass(lib, lambda f: Extractor(engine, f, quote_chars=40, value_chars=20)).added
     finally:
-        engine.close()
         root.removeHandler(handler)
         root.setLevel(old)
         handler.close()

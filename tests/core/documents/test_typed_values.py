@@ -56,6 +56,11 @@ def test_answers_that_are_not_the_json_asked_for_are_refused(text):
         parse_answer(text, FIELDS)
 
 
+def test_control_characters_inside_strings_still_parse():
+    text = '{"a": {"quote": "x\x0ey", "value": "v\tw"}, "b": {"quote": "", "value": 1}}'
+    assert parse_answer(text, FIELDS) == {"a": ("x\x0ey", "v\tw"), "b": ("", 1)}
+
+
 def test_a_good_answer_gives_quote_and_raw_value_per_field():
     text = '{"a": {"quote": "two years", "value": "two years"}, "b": {"quote": "", "value": null}, "extra": 1}'
     assert parse_answer(text, FIELDS) == {"a": ("two years", "two years"), "b": ("", None)}
