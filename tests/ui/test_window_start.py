@@ -27,3 +27,20 @@ def test_both_models_load_while_the_start_up_imports_are_still_running(qtbot, mo
         release.set()
     qtbot.waitUntil(lambda: window.ready, timeout=120000)
     assert imports_done
+
+
+def test_threads_asking_for_the_embedder_at_once_share_one(qtbot):
+    services = Services()
+    start = threading.Barrier(8)
+    got = []
+
+    def ask():
+        start.wait()
+        got.append(services.embedder)
+
+    workers = [threading.Thread(target=ask) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert len(got) == 8 and len({id(e) for e in got}) == 1 and services.embedder is got[0]

@@ -51,6 +51,9 @@ class Services:
         self._library_manager = None
         self._embedder = None
         self._shards = None
+        # The embedder and the shard pool are made on first use from any thread: one of each, ever
+        # (a second embedder made in a race would be the one kept, unloaded, and load again later).
+        self._owners_lock = threading.RLock()
         self.apply_network_allowlist()
 
     def apply_network_allowlist(self) -> None:
@@ -378,22 +381,24 @@ class Services:
 
     @property
     def embedder(self):
-        if self._embedder is None:
-            from app.core.index.embedder import Embedder
+        with self._owners_lock:
+            if self._embedder is None:
+                from app.core.index.embedder import Embedder
 
-            self._embedder = Embedder.from_settings(self.settings)
-        return self._embedder
+                self._embedder = Embedder.from_settings(self.settings)
+            return self._embedder
 
     def shards(self):
         """The window's one owner of every open library shard, shared by indexing and answering."""
-        if self._shards is None:
-            from app.core.index.shard_pool import ShardPool
+        with self._owners_lock:
+            if self._shards is None:
+                from app.core.index.shard_pool import ShardPool
 
-            from app.core.library.sync import open_library_store
+                from app.core.library.sync import open_library_store
 
-            dimensions = self.embedder.dimensions
-            self._shards = ShardPool(dimensions, lambda lib: open_library_store(lib, dimensions, self.settings))
-        return self._shards
+                dimensions = self.embedder.dimensions
+                self._shards = ShardPool(dimensions, lambda lib: open_library_store(lib, dimensions, self.settings))
+            return self._shards
 
     def sync_library(self, lib, progress=None, cancel=None):
         """Brings one library's index up to date (blocking: call from a worker)."""
