@@ -50,7 +50,7 @@ class GrammarSampler:
     pick is checked against the grammar alone; only a pick the grammar rejects is drawn again from
     the tokens it allows, looked for among the SHORTLIST likeliest first (the whole vocabulary only
     when none of those is allowed). Constraining the whole vocabulary at every token made JSON
-    answers 6 to 20 times slower. Greedy picks are the same either way: the likeliest allowed token
+    answers many times slower. Greedy picks are the same either way: the likeliest allowed token
     is in the shortlist whenever any allowed token is."""
 
     SHORTLIST = 256
