@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be")
 
 
@@ -36,3 +38,22 @@ def scan_logs(phrases: list[str] | tuple[str, ...]) -> list[tuple[Path, str, str
 def assert_absent(root: Path, phrases: list[str] | tuple[str, ...]) -> None:
     hits = find_phrases(root, phrases)
     assert not hits, "confidential text found on disk: " + "; ".join(f"{p} has {ph!r} ({e})" for p, ph, e in hits)
+
+
+@pytest.fixture
+def debug_log():
+    """Everything anything logs, at DEBUG (stricter than the app's INFO), into this test's log dir."""
+    import logging
+
+    from app.core.foundation import paths
+
+    handler = logging.FileHandler(paths.log_dir() / "strongroom.log", encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    old = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield paths.log_dir()
+    root.removeHandler(handler)
+    root.setLevel(old)
+    handler.close()

@@ -4,13 +4,12 @@ encrypted history."""
 import pytest
 from PySide6.QtCore import QUrl, Qt
 
-from app.ui.main_window import MainWindow
 from app.ui.services import warm_up
 from tests.ui.conftest import saved_messages
 from tests.ui.test_claim_marks import check_marks
 from tests.ui.documents import PAGE_TEXT, write_pdf
 from tests.ui.ui_thread_probe import UiThreadProbe
-from tests.ui.window_helpers import answering_services
+from tests.ui.window_helpers import answering_services, open_answering_window
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +23,7 @@ def test_add_folder_ask_click_citation_opens_the_page(qtbot, tmp_path, demo_gguf
     services = answering_services()
     warm_up()
     with UiThreadProbe() as probe:
-        window = MainWindow(services, warm_up=False, auto_load=True, open_history=True)
-        qtbot.addWidget(window)
-        window.resize(1200, 800)
-        window.show()
-        qtbot.waitUntil(lambda: window.model_label.text().startswith("Model:"), timeout=60000)
+        window = open_answering_window(qtbot, services)
 
         finished = []
         window.libraries_view.sync_finished.connect(lambda name, report: finished.append(report))

@@ -8,12 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.ui.extraction_table import CORRECTED, FLAG_COLOUR, UNVERIFIED, ExtractionModel, sortable
-from app.ui.main_window import MainWindow
 from app.ui.services import warm_up
 from app.ui.services.whole_documents import Cell, Field, Row, corrected_cell
 from tests.ui.conftest import saved_messages
 from tests.ui.ui_thread_probe import UiThreadProbe
-from tests.ui.window_helpers import answering_services, index_folder
+from tests.ui.window_helpers import answering_services, index_folder, open_answering_window
 
 FIELDS = '[[field]]\nname = "governing_law"\ntype = "string"\ndescription = "The law that governs it"\n' \
          '[[field]]\nname = "years"\ntype = "integer"\ndescription = "How many years it lasts"\n'
@@ -53,11 +52,7 @@ def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, h
     services = answering_services()
     warm_up()
     with UiThreadProbe() as probe:
-        window = MainWindow(services, warm_up=False, auto_load=True, open_history=True)
-        qtbot.addWidget(window)
-        window.resize(1200, 800)
-        window.show()
-        qtbot.waitUntil(lambda: window.model_label.text().startswith("Model:"), timeout=60000)
+        window = open_answering_window(qtbot, services)
         intakes = []
         window.libraries_view.intake_done.connect(intakes.append)
         name = index_folder(qtbot, window, docs)

@@ -1,5 +1,5 @@
 """What several window tests share: services set for short, repeatable answers from the demo model,
-and indexing a folder through the real Libraries view."""
+the window opened on them, and indexing a folder through the real Libraries view."""
 from __future__ import annotations
 
 from app.ui.services import Services
@@ -22,3 +22,15 @@ def index_folder(qtbot, window, folder) -> str:
     lib = window.libraries_view.add_folder(folder)
     qtbot.waitUntil(lambda: lib.name in finished, timeout=180000)
     return lib.name
+
+
+def open_answering_window(qtbot, services: Services):
+    """The real main window on `services` (history open), sized and shown, once its model has loaded."""
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(services, warm_up=False, auto_load=True, open_history=True)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitUntil(lambda: window.model_label.text().startswith("Model:"), timeout=60000)
+    return window

@@ -7,7 +7,7 @@ from app.core.engine.interface import EngineError
 from app.core.engine.sampling import SamplingParams
 from app.core.foundation import paths
 from app.core.foundation.settings import Settings
-from tests.core.privacy.test_logs_hygiene import debug_log  # noqa: F401 (fixture)
+from tests.helpers.log_scan import debug_log  # noqa: F401 (fixture)
 from tests.helpers.llama_server import N_CTX, llama_server  # noqa: F401 (fixture)
 from tests.helpers.log_scan import find_phrases
 

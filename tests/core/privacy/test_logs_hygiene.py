@@ -9,25 +9,10 @@ import pytest
 from app.core.foundation import paths
 from tests.conftest import ROOT
 from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
-from tests.helpers.log_scan import find_phrases
+from tests.helpers.log_scan import debug_log, find_phrases  # noqa: F401 (fixture)
 from tests.helpers.small_disk import SmallDisk
 
 SECRET = "Marrowgate-8190 confidential settlement figure"
-
-
-@pytest.fixture
-def debug_log():
-    """Everything anything logs, at DEBUG (stricter than the app's INFO), into this test's log dir."""
-    handler = logging.FileHandler(paths.log_dir() / "strongroom.log", encoding="utf-8")
-    handler.setLevel(logging.DEBUG)
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield paths.log_dir()
-    root.removeHandler(handler)
-    root.setLevel(old)
-    handler.close()
 
 
 @pytest.mark.slow
