@@ -224,6 +224,7 @@ class LibrariesView(QWidget):
             card.summary.setText(self._stats_words(lib))
             card.set_running(lib.name in self.running, lib.name in self.paused)
             self.cards_layout.insertWidget(self.cards_layout.count() - 1, card)
+            card.show()  # now: a layout shows a new child only at the next event loop pass
             self.cards[lib.name] = card
         self.empty.setVisible(not libs)
         self._rewatch(libs)

@@ -144,3 +144,17 @@ def test_a_card_shows_a_large_files_own_progress(qtbot, tmp_path):
     p.file_chunks_done, p.reading_file = 0, str(docs / "exhibits.txt")
     card.show_progress(p)
     assert "reading exhibits.txt" in card.summary.text() and card.bar.value() == 500
+
+
+def test_a_finished_library_can_be_asked_at_once(qtbot, tmp_path):
+    docs = tmp_path / "Client C"
+    docs.mkdir()
+    (docs / "memo.txt").write_text("The lease ends in June. " * 20, encoding="utf-8")
+    view = LibrariesView(Services())
+    qtbot.addWidget(view)
+    view.show()
+    seen = []  # read inside the signal, before any further event loop pass
+    view.sync_finished.connect(lambda name, _report: seen.append(view.cards[name].ask.isVisible()))
+    view.add_folder(docs)
+    qtbot.waitUntil(lambda: bool(seen), timeout=120000)
+    assert seen == [True]
