@@ -3,16 +3,14 @@ endpoint). The key is read from stdin or typed at a prompt, never from the comma
 shell's history and `ps` would show), and kept in the OS keychain."""
 from __future__ import annotations
 
-import getpass
 import sys
 
 from app.cli import fail, print_json
+from app.cli.secret_input import store_secret
 from app.core.foundation.settings import Settings
 from app.core.privacy.keystore import KeyStoreError
 from app.core.remote.endpoint_config import API_KEY, EndpointConfig
 from app.core.remote.errors import RemoteError
-
-MAX_STDIN = 64 * 1024
 
 
 def register(sub) -> None:
@@ -29,18 +27,7 @@ def register(sub) -> None:
 
 
 def run_set_key(args) -> int:
-    if sys.stdin.isatty():
-        key = getpass.getpass("API key of the model server: ")
-    else:
-        key = sys.stdin.read(MAX_STDIN).strip()
-    try:
-        API_KEY.set(key)
-    except KeyStoreError as exc:
-        return fail(str(exc))
-    print("The API key is stored in the OS keychain.")
-    if API_KEY.source() == "environment":
-        print(f"strongroom: note: {API_KEY.env} is set in this environment and is used instead.", file=sys.stderr)
-    return 0
+    return store_secret(API_KEY, "API key of the model server: ")
 
 
 def run_clear_key(args) -> int:

@@ -88,20 +88,10 @@ def run_attach(args) -> int:
 
 
 def run_set_server_key(args) -> int:
-    import getpass
-    import sys
+    from app.cli.secret_input import store_secret
+    from app.core.privacy.server_key import QDRANT_KEY
 
-    from app.core.privacy.keystore import KeyStoreError
-    from app.core.privacy.server_key import set_api_key
-
-    # Never an argument: command lines are visible to other users and kept in shell history.
-    key = getpass.getpass("API key for the firm's Qdrant server: ") if sys.stdin.isatty() else sys.stdin.readline()
-    try:
-        set_api_key(key)
-    except KeyStoreError as exc:
-        return fail(str(exc))
-    print("The API key is kept in this computer's keychain.")
-    return 0
+    return store_secret(QDRANT_KEY, "API key for the firm's Qdrant server: ")
 
 
 def run_add(args) -> int:

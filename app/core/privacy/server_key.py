@@ -15,8 +15,3 @@ QDRANT_KEY = KeychainSecret(ENV, KEY_NAME, "the API key")
 def api_key() -> str | None:
     """The key for the server, or None when there is none (a server without authentication)."""
     return QDRANT_KEY.get()
-
-
-def set_api_key(key: str) -> None:
-    """Keeps the key in the OS keychain; KeyStoreError in plain words when it cannot."""
-    QDRANT_KEY.set(key)
