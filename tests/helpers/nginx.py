@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.certs import TestPki, make_pki
-from tests.helpers.llama_server import free_port
+from tests.helpers.llama_server import free_port, stop_process
 
 USER, PASSWORD = "alice", "correct-horse-7"
 
@@ -52,13 +52,7 @@ class Nginx:
         return f"https://127.0.0.1:{self.port}/v1"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 CONFIG = """{user}
