@@ -94,10 +94,11 @@ bundle: $(BUNDLE_STAMP) setup
 	@du -sh dist/strongroom $(BUNDLE_TGZ)
 
 # The built bundle, with the network cut (unshare -n): starts, finds the demo model, opens the
-# window, indexes a sample folder and answers through its CLI.
-bundle-test:
+# window, indexes a sample folder (a scanned page among text files: the bundled OCR reads it), searches
+# it and answers through its CLI.
+bundle-test: setup
 	@test -x dist/strongroom/strongroom || $(MAKE) bundle
-	$(PYTHON) packaging/bundle_smoke.py dist/strongroom/strongroom
+	$(BIN)/python packaging/bundle_smoke.py dist/strongroom/strongroom
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -117,8 +117,27 @@ def smoke(exe: Path) -> None:
     print("bundle smoke test passed")
 
 
+SCAN_TEXT = ("Escrow instructions", "The escrow agent releases the deposit to the seller",
+             "only after the surveyor certifies the boundary of Thornfield farm.")
+SCAN_QUERY = "Who releases the deposit for Thornfield farm?"
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"  # fonts-dejavu-core, as the OCR tests use
+
+
+def write_scan(path: Path) -> Path:
+    """A page of text as a scanner would give it: an image with no text layer, for the bundled OCR."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (1240, 700), 255)
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 34)
+    for i, line in enumerate(SCAN_TEXT):
+        draw.text((90, 110 + 70 * i), line, font=font, fill=0)
+    page.save(path)
+    return path
+
+
 def ask_with_library(bundle: Bundle, tmp: Path) -> None:
-    """Indexes a sample folder and asks about it through the CLI (library add, index, ask --library)."""
+    """Indexes a sample folder (two text files and a scanned page) and asks about it through the CLI
+    (library add, index --json, search, ask --library)."""
     commands = bundle.commands()
     missing = [c for c in ("library", "index", "ask") if c not in commands]
     check(not missing, f"this build has no `{'`, `'.join(missing)}` command: cannot index and ask")
@@ -133,9 +152,16 @@ def ask_with_library(bundle: Bundle, tmp: Path) -> None:
         "Lease summary\n\n" + FACT + "\nThe tenant may renew once for five years.\n", encoding="utf-8")
     (folder / "unrelated.txt").write_text("Minutes of the partners' meeting: the office moves in spring.\n",
                                           encoding="utf-8")
+    scan = write_scan(folder / "escrow-scan.png")
     bundle.run("library", "add", "smoke", str(folder))
-    index = bundle.run("index", "smoke", timeout=600)
-    print("  " + (index.stdout.strip().splitlines() or ["(no output)"])[-1][:160])
+    report = bundle.json("index", "smoke", "--json", timeout=900)
+    check(report.get("scanned") == [str(scan)] and not report.get("needs_ocr"),
+          f"the bundled OCR did not read the scanned page: scanned {report.get('scanned')}, "
+          f"needs OCR {report.get('needs_ocr')}")
+    found = bundle.json("search", "--library", "smoke", "--json", SCAN_QUERY)
+    check(str(scan) in json.dumps(found[:3] if isinstance(found, list) else found),
+          f"searching the scanned page's words did not find it:\n{json.dumps(found)[:2000]}")
+    print(f"  indexed {len(report.get('indexed', []))} files; OCR read {scan.name}, and search finds it")
     ask_help = bundle.run("ask", "--help").stdout
     check("--library" in ask_help, "this build's `ask` has no --library option: cannot ask about a library")
     extra = ["--no-history"] if "--no-history" in ask_help else []
