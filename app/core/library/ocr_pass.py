@@ -23,7 +23,8 @@ def read_scanned_pages(text_pass: IndexPipeline, settings, ingest, load_tokenize
     if text_pass.cancel.is_set() or not settings.get("ocr.enabled"):
         return
     state, report, progress = text_pass.state, text_pass.report, text_pass.progress
-    queued = state.queue_ocr()
+    max_pages = max(1, int(settings.get("ocr.max_pages_per_file")))
+    queued = state.queue_ocr(max_pages)
     state.commit()
     if not queued:
         return
@@ -33,8 +34,7 @@ def read_scanned_pages(text_pass: IndexPipeline, settings, ingest, load_tokenize
         report.ocr_note = exc.reason
         log.error("OCR unavailable: %s", exc.reason)
         return
-    max_pages = max(1, int(settings.get("ocr.max_pages_per_file")))
-    progress.ocr_pages_total = sum(min(len(pages), max_pages) for _, pages in queued)
+    progress.ocr_pages_total = sum(min(pages, max_pages) for _, pages in queued)
     progress.ocr_pages_done = 0
 
     def page_done() -> None:

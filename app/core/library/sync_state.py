@@ -93,16 +93,25 @@ class SyncState:
             row = self.con.execute("SELECT needs_ocr, unreadable FROM files WHERE path=?", (path,)).fetchone()
         return (json.loads(row[0] or "[]"), json.loads(row[1] or "[]")) if row else ([], [])
 
-    def queue_ocr(self) -> list[tuple[str, list]]:
-        """Queues (in `todo`, emptied first) the indexed files with scanned pages not read yet;
-        returns (path, pages) of each."""
+    def queue_ocr(self, max_pages: int) -> list[tuple[str, int]]:
+        """Queues (in `todo`, emptied first) the indexed files with scanned pages to read: pages not
+        read yet, or left unread by a page cap lower than `max_pages`. Returns (path, scanned pages)."""
         with self._lock:
             self.con.execute("DELETE FROM todo")
-            rows = self.con.execute("SELECT path, size, mtime_ns, needs_ocr FROM files "
-                                    "WHERE status='ok' AND needs_ocr != '[]' ORDER BY path").fetchall()
+            rows = self.con.execute("SELECT path, size, mtime_ns, needs_ocr, unreadable FROM files WHERE status='ok' "
+                                    "AND (needs_ocr != '[]' OR unreadable LIKE '%\"cap\"%') ORDER BY path").fetchall()
+            queued = []
+            for path, size, mtime_ns, needs_ocr, unreadable in rows:
+                pages = len(json.loads(needs_ocr or "[]"))
+                if not pages:  # every page under the old cap was read; those over it wait for a higher cap
+                    capped = [u for u in json.loads(unreadable or "[]") if "cap" in u]
+                    if not capped or capped[0]["cap"] >= max_pages:
+                        continue
+                    pages = capped[0]["cap"] + len(capped)
+                queued.append((path, size, mtime_ns, pages))
             self.con.executemany("INSERT INTO todo (path, size, mtime_ns) VALUES (?,?,?)",
-                                 [(p, size, mtime) for p, size, mtime, _ in rows])
-        return [(p, json.loads(pages)) for p, _, _, pages in rows]
+                                 [(p, size, mtime) for p, size, mtime, _ in queued])
+        return [(p, pages) for p, _, _, pages in queued]
 
     def in_progress_paths(self) -> list[str]:
         with self._lock:
@@ -194,6 +203,23 @@ def read_summary(path: Path) -> StateSummary | None:
     finally:
         con.close()
     return StateSummary(files, chunks, failures, needs_ocr, float(row[0]) if row else None)
+
+
+def content_hashes(path: Path) -> set[str] | None:
+    """The content hash of every file a library knows, read-only; None when its state exists but
+    cannot be read (then nobody may conclude a hash is unused)."""
+    if not path.exists():
+        return set()
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        return {h for (h,) in con.execute("SELECT DISTINCT hash FROM files WHERE hash IS NOT NULL")}
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
 
 
 class FileStatus(NamedTuple):

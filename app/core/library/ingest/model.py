@@ -18,7 +18,7 @@ class ParsedDocument:
     title: str
     blocks: list[Block]
     needs_ocr_pages: list[int] = field(default_factory=list)  # scanned pages: no usable text layer, not read yet
-    unreadable_pages: list[dict] = field(default_factory=list)  # {"page", "reason"}: OCR found nothing to read
+    unreadable_pages: list[dict] = field(default_factory=list)  # {"page", "reason"[, "cap"]}: not read, and why
     warnings: list[str] = field(default_factory=list)  # plain-language notes for the user
     kind: str = "text"  # "pdf", "docx", "text", "markdown", "html", "email", "odt", "rtf", "image"
 

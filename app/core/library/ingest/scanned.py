@@ -47,7 +47,7 @@ def read_scanned(doc: ParsedDocument, context: OcrContext, data: bytes, image_fo
         if context.cancel is not None and context.cancel.is_set():
             raise OcrCancelled()
         if number >= context.max_pages:
-            doc.unreadable_pages.append({"page": page, "reason": (
+            doc.unreadable_pages.append({"page": page, "cap": context.max_pages, "reason": (
                 f"not read: the file has more than {context.max_pages} scanned pages "
                 "(settings: ocr.max_pages_per_file)")})
             continue
