@@ -19,6 +19,7 @@ from pathlib import Path
 
 from app.core.foundation import paths
 from app.core.foundation.atomic import write_atomic
+from app.core.library import ocr_retention
 from app.core.library.sync_state import read_summary
 
 LOCAL, SERVER = "local", "server"  # where a library's points live: this computer's shard, the firm's server
@@ -173,6 +174,13 @@ class LibraryManager:
         lib = self.get(name)
         (lib.root / "library.json").unlink()  # first: a crash below leaves no half library
         shutil.rmtree(lib.root, ignore_errors=True)
+        self.forget_unused_ocr_pages()
+
+    def forget_unused_ocr_pages(self) -> None:
+        """Deletes what OCR read from files none of these libraries holds (ocr_retention.py). The
+        OCR cache belongs to the data folder's libraries: another root's list cannot speak for them."""
+        if self.root.resolve() == paths.libraries_dir().resolve():
+            ocr_retention.prune([lib.state_db for lib in self.list()])
 
     def add_folders(self, name: str, folders) -> Library:
         lib = self.get(name)

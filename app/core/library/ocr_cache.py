@@ -1,23 +1,19 @@
 """What OCR read from each scanned page, kept by the file's content hash and page (one SQLite file for
 every library): a cancelled or interrupted sync resumes without reading a page twice, a rebuilt index
-or a copied file costs no OCR, and the source viewer finds the boxes of a cited passage's lines."""
+or a copied file costs no OCR, and the source viewer finds the boxes of a cited passage's lines.
+It holds document text: ocr_retention.py deletes the pages of files no library holds any more."""
 from __future__ import annotations
 
 import sqlite3
 import threading
 from pathlib import Path
 
-from app.core.foundation import paths
 from app.core.library.content_ids import file_hash
 from app.core.library.ingest.ocr import ENGINE_ID, OcrPage
+from app.core.library.ocr_retention import cache_path
 
-FILE_NAME = "ocr_pages.sqlite3"
 SCHEMA = """CREATE TABLE IF NOT EXISTS pages (
     hash TEXT, page INTEGER, engine TEXT, result TEXT, PRIMARY KEY (hash, page, engine))"""
-
-
-def cache_path() -> Path:
-    return paths.data_dir() / FILE_NAME
 
 
 class OcrCache:
@@ -26,6 +22,7 @@ class OcrCache:
     def __init__(self, path: Path | None = None):
         self.con = sqlite3.connect(str(path or cache_path()), timeout=30, check_same_thread=False)
         self.con.execute("PRAGMA journal_mode=WAL")
+        self.con.execute("PRAGMA secure_delete=ON")  # a replaced page's old text is overwritten too
         self.con.execute(SCHEMA)
         self.con.commit()
         self._lock = threading.Lock()
@@ -61,3 +58,4 @@ def read_page(file: Path, page: int) -> OcrPage | None:
     finally:
         con.close()
     return OcrPage.from_json(row[0]) if row else None
+

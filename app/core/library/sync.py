@@ -131,6 +131,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
     from app.core.foundation.settings import Settings
 
     settings = settings or Settings()
+    manager = manager or LibraryManager(lib.root.parent)
     cancel = cancel or threading.Event()
     started = time.monotonic()
     rebuilt = False
@@ -158,7 +159,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         cache = VectorCache(lib.root / VECTOR_CACHE, embedder.id, embedder.dimensions)
         if lib.embedding_model != embedder.id:
             lib.embedding_model = embedder.id
-            (manager or LibraryManager(lib.root.parent)).save(lib)
+            manager.save(lib)
         emitter = ProgressEmitter(progress)
         report = SyncReport(library=lib.name, rebuilt=rebuilt)
         pipeline = IndexPipeline(lib, embedder, store, state, emitter, report, cancel,
@@ -183,6 +184,7 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         if not cancel.is_set():
             state.record_last_sync(time.time())
             state.commit()
+            manager.forget_unused_ocr_pages()
         report.cancelled = cancel.is_set()
         report.chunks = store.count()
         report.seconds = round(time.monotonic() - started, 3)

@@ -77,3 +77,61 @@ def test_with_ocr_off_scans_are_listed_as_needing_it(folder, embedder):
         str(folder / n) for n in ("exhibits.pdf", "fax.tif"))
     states = {s.path: s.state for s in read_files(lib.state_db)}
     assert states[str(folder / "fax.tif")] == "needs_ocr" and states[str(folder / "memo.txt")] == "indexed"
+
+
+def test_pages_over_the_cap_are_read_once_the_cap_is_raised(tmp_path, embedder):
+    root = tmp_path / "bundle"
+    root.mkdir()
+    pages = [render_page([line], height_in=1.2)[0] for line in (
+        "The arbitration clause names Stockholm as the seat.",
+        "The supplier delivered four hundred crates of walnuts.",
+        "Witness statement of the harbour master in Gdańsk.")]
+    save_pdf(pages, root / "exhibits.pdf")
+    settings = Settings()
+    settings.set("ocr.max_pages_per_file", 2)
+    lib = LibraryManager().create("Capped", [root])
+
+    first = sync_library(lib, embedder, settings=settings)
+    assert first.ocr_pages == 2
+    [status] = read_files(lib.state_db)
+    assert [(u["page"], u["cap"]) for u in status.unreadable] == [(3, 2)]
+    assert sync_library(lib, embedder, settings=settings).scanned == []  # same cap: nothing to read again
+
+    settings.set("ocr.max_pages_per_file", 5)
+    totals = []
+    raised = sync_library(lib, embedder, settings=settings, progress=lambda p: totals.append(p.ocr_pages_total))
+    assert raised.scanned == [str(root / "exhibits.pdf")] and raised.unreadable == []
+    assert max(totals) == 3 and raised.ocr_pages == 3  # the two pages read before come from the cache
+    [status] = read_files(lib.state_db)
+    assert status.state == "indexed" and status.unreadable == ()
+    assert _search(lib, embedder, "harbour master witness statement")[0] == "exhibits.pdf"
+    assert sync_library(lib, embedder, settings=settings).scanned == []
+
+
+def _cache_bytes() -> bytes:
+    from app.core.library.ocr_retention import cache_path
+
+    parts = [cache_path(), cache_path().with_name(cache_path().name + "-wal")]
+    return b"".join(p.read_bytes() for p in parts if p.exists())
+
+
+def test_what_ocr_read_is_deleted_once_no_library_holds_the_file(tmp_path, embedder):
+    words = "Settlement offer of nine thousand florins to the harbour master."
+    scan = render_page([words], height_in=1.2)[0]
+    folders = []
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        save_pdf([scan], folder / "offer.pdf")  # the same content in two libraries
+        folders.append(folder)
+    manager = LibraryManager()
+    one, two = manager.create("One", [folders[0]]), manager.create("Two", [folders[1]])
+    assert sync_library(one, embedder).ocr_pages == sync_library(two, embedder).ocr_pages == 1
+    assert b"florins" in _cache_bytes()
+
+    (folders[0] / "offer.pdf").unlink()
+    assert sync_library(one, embedder).removed == [str(folders[0] / "offer.pdf")]
+    assert b"florins" in _cache_bytes()  # library Two still holds it
+
+    manager.delete("Two")
+    assert b"florins" not in _cache_bytes()  # overwritten, not only unlinked from the table
