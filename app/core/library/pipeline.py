@@ -151,7 +151,7 @@ class IndexPipeline:
             vectors = self.embedder.embed_passages(texts)
         else:
             misses = self.cache.misses
-            vectors = self.cache.embed(texts, self.embedder.embed_passages)
+            vectors = self.cache.embed(texts, self.embedder.embed_passages, [job.content_hash for job in owners])
             self.report.chunks_reused += len(texts) - (self.cache.misses - misses)
         self.emitter.embed_seconds += time.monotonic() - t0
         self.progress.chunks_embedded += len(texts)

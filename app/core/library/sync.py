@@ -33,7 +33,7 @@ from app.core.library.pipeline import IndexPipeline
 from app.core.library.scanner import scan
 from app.core.library.sync_progress import ProgressCallback, ProgressEmitter, SyncReport
 from app.core.library.vector_cache import VectorCache
-from app.core.library.sync_state import SyncState
+from app.core.library.sync_state import SyncState, content_hashes
 from app.core.foundation import logs
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,9 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         if not cancel.is_set():
             state.record_last_sync(time.time())
             state.commit()
+            live = content_hashes(lib.state_db)
+            if live is not None:
+                cache.prune(live)
             manager.forget_unused_ocr_pages()
         report.cancelled = cancel.is_set()
         report.chunks = store.count()

@@ -5,6 +5,10 @@ are the sha256 of the text after Unicode NFC and whitespace folding, per embeddi
 two models never meet; the embedder is given that normalised text, so a cached vector is exactly the
 one embedding would give. The cache lives in the library's folder (removed with the library) and is
 cleared when the library is rebuilt for another model.
+
+A vector is kept only while a file the library holds has that passage: each key records the content
+hashes of the files it came from (`uses`), and `prune`, after each completed sync, deletes and
+overwrites (`secure_delete`) the vectors of passages only removed or changed files had.
 """
 from __future__ import annotations
 
@@ -38,17 +42,24 @@ class VectorCache:
         self._con = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=NORMAL")  # a lost row is only embedded again
+        self._con.execute("PRAGMA secure_delete=ON")
         self._con.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, "
                           "vector BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID")
+        self._con.execute("CREATE TABLE IF NOT EXISTS uses (key BLOB NOT NULL, source TEXT NOT NULL, "
+                          "PRIMARY KEY (key, source)) WITHOUT ROWID")
         self._con.execute("DELETE FROM vectors WHERE model != ?", (model_id,))
         self._con.commit()
         self.hits = 0
         self.misses = 0
 
-    def embed(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        """Vectors for texts: cached ones looked up, each distinct new text embedded once and kept."""
+    def embed(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray],
+              sources: Sequence[str] = ()) -> np.ndarray:
+        """Vectors for texts: cached ones looked up, each distinct new text embedded once and kept.
+        `sources`: the content hash of the file each text comes from (what `prune` keeps them by)."""
         norm = [normalise(t) for t in texts]
         keys = [text_key(t) for t in norm]
+        if sources:
+            self._record_uses(set(zip(keys, sources)))
         found = self._get(set(keys))
         todo: dict[bytes, str] = {}
         for key, text in zip(keys, norm):
@@ -91,6 +102,33 @@ class VectorCache:
             except sqlite3.Error as exc:
                 log.warning("vector cache not written: %s", type(exc).__name__)
                 self._rollback()
+
+    def _record_uses(self, pairs: set[tuple[bytes, str]]) -> None:
+        with self._lock:
+            try:
+                self._con.executemany("INSERT OR IGNORE INTO uses (key, source) VALUES (?, ?)", list(pairs))
+            except sqlite3.Error as exc:
+                log.warning("vector cache not written: %s", type(exc).__name__)
+                self._rollback()
+
+    def prune(self, live_sources: set[str]) -> int:
+        """Deletes the vectors no file with a content hash in `live_sources` uses; returns how many."""
+        with self._lock:
+            try:
+                self._con.commit()
+                self._con.execute("CREATE TEMP TABLE IF NOT EXISTS live (source TEXT PRIMARY KEY)")
+                self._con.execute("DELETE FROM live")
+                self._con.executemany("INSERT OR IGNORE INTO live VALUES (?)", [(h,) for h in live_sources])
+                self._con.execute("DELETE FROM uses WHERE source NOT IN (SELECT source FROM live)")
+                gone = self._con.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM uses)").rowcount
+                self._con.commit()
+                if gone:  # nor in the write-ahead log
+                    self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                return gone
+            except sqlite3.Error as exc:
+                log.warning("vector cache not pruned: %s", type(exc).__name__)
+                self._rollback()
+                return 0
 
     def commit(self) -> None:
         with self._lock:

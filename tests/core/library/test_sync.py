@@ -209,6 +209,38 @@ def test_identical_passages_are_embedded_once(tmp_path, embedder):
     assert not (lib.root / "vectors.sqlite3").exists()
 
 
+def test_the_vectors_of_a_removed_files_passages_leave_the_cache(tmp_path, embedder):
+    from app.core.library.vector_cache import normalise, text_key
+
+    root = tmp_path / "mail"
+    root.mkdir()
+    shared = "Privileged and confidential: attorney work product, prepared in anticipation of litigation."
+    secret = "The client admits the shipment to Rotterdam left two days after the embargo began."
+    (root / "a.txt").write_text(shared + "\n", encoding="utf-8")
+    (root / "b.txt").write_text(shared + "\n\n", encoding="utf-8")
+    (root / "c.txt").write_text(secret, encoding="utf-8")
+    manager, lib = _lib(root)
+    sync_library(lib, embedder)
+
+    def cached() -> set[bytes]:
+        con = sqlite3.connect(lib.root / "vectors.sqlite3")
+        try:
+            return {bytes(k) for (k,) in con.execute("SELECT key FROM vectors")}
+        finally:
+            con.close()
+
+    shared_key, secret_key = text_key(normalise(shared)), text_key(normalise(secret))
+    assert {shared_key, secret_key} <= cached()
+    secret_vector = embedder.embed_passages([normalise(secret)])[0].astype("float32").tobytes()
+    (root / "c.txt").unlink()
+    (root / "a.txt").write_text("Nothing else here.", encoding="utf-8")  # changed: b.txt still has the passage
+    report = sync_library(lib, embedder)
+    assert report.removed == [str(root / "c.txt")]
+    assert shared_key in cached() and secret_key not in cached()
+    data = b"".join(p.read_bytes() for p in lib.root.glob("vectors.sqlite3*"))
+    assert secret_vector[:64] not in data  # overwritten, not only unlinked
+
+
 def test_scanner_reports_unreadable_entries_for_an_unprivileged_user():
     """Root reads everything, so the scan runs as `nobody` in a child process."""
     if os.geteuid() != 0:
