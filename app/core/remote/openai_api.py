@@ -72,12 +72,34 @@ class ModelServer:
 
     def context_length(self, model: ServedModel) -> int | None:
         """The context the server runs the model with: vLLM says it in /v1/models, llama.cpp's server
-        in /props (default_generation_settings.n_ctx); None when the server does not say."""
+        in /props (default_generation_settings.n_ctx), Ollama in /api/show when the model's Modelfile
+        sets num_ctx; None when the server does not say."""
         if model.context:
             return model.context
         props = request_json(self._client, self.config, "GET", f"{self.config.root}/props", missing_ok=True)
         settings = props.get("default_generation_settings") if isinstance(props, dict) else None
-        return _context(settings.get("n_ctx")) if isinstance(settings, dict) else None
+        context = _context(settings.get("n_ctx")) if isinstance(settings, dict) else None
+        return context or self._ollama_num_ctx(model.id)
+
+    def _ollama_num_ctx(self, model: str) -> int | None:
+        """`num_ctx` from Ollama's /api/show `parameters` ("num_ctx    8192" lines). Its model_info
+        context_length is what the model was trained for, not what Ollama runs it with: not used."""
+        try:
+            doc = request_json(self._client, self.config, "POST", f"{self.config.root}/api/show", {"model": model},
+                               missing_ok=True)
+        except errors.KeyRefused:
+            raise
+        except errors.RemoteError:
+            return None  # not Ollama, or it cannot say: endpoint.max_context applies
+        parameters = doc.get("parameters") if isinstance(doc, dict) else None
+        if not isinstance(parameters, str):
+            return None
+        for line in parameters.splitlines()[:1000]:
+            name, _, value = line.strip().partition(" ")
+            if name == "num_ctx":
+                value = value.strip()
+                return _context(int(value)) if value.isascii() and value.isdigit() and len(value) < 9 else None
+        return None
 
     # -- tokens -----------------------------------------------------------------
     def tokenizer(self, model: str) -> Callable[[str], int] | None:

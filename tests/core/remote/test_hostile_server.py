@@ -135,6 +135,34 @@ def test_context_from_props_and_nonsense_context_ignored(hostile):
     engine.close()
 
 
+def test_ollamas_num_ctx_is_the_context_and_its_trained_length_is_not(hostile):
+    show = {"parameters": "stop                           \"[INST]\"\nnum_ctx                        12288",
+            "model_info": {"llama.context_length": 131072}}
+    hostile.routes[("POST", "/api/show")] = lambda h: h.reply(200, show)
+    engine = load(hostile.url)
+    assert engine.loaded.n_ctx == 12288 and engine.loaded.warnings == []
+    engine.close()
+    assert any(path == "/api/show" for _, path, *_ in hostile.seen)
+
+
+@pytest.mark.parametrize("show", [
+    {"model_info": {"llama.context_length": 131072}},  # no num_ctx: Ollama's own default applies, unknown here
+    {"parameters": "num_ctx 99999999999999"}, {"parameters": "num_ctx -4"}, {"parameters": "num_ctx ８１９２"},
+    {"parameters": ["num_ctx", 8192]}, [1, 2], b"not json"])
+def test_an_ollama_show_reply_without_a_believable_num_ctx_leaves_max_context(hostile, show):
+    hostile.routes[("POST", "/api/show")] = lambda h: h.reply(200, show)
+    engine = load(hostile.url)
+    assert engine.loaded.n_ctx == 2048 and "endpoint.max_context" in " ".join(engine.loaded.warnings)
+    engine.close()
+
+
+def test_an_ollama_show_that_fails_leaves_max_context(hostile):
+    hostile.routes[("POST", "/api/show")] = lambda h: h.reply(500, {"error": "model not loaded"})
+    engine = load(hostile.url)
+    assert engine.loaded.n_ctx == 2048
+    engine.close()
+
+
 def test_vllm_max_model_len_is_the_context(hostile):
     hostile.routes[("GET", "/v1/models")] = lambda h: h.reply(200, {"data": [{"id": MODEL, "max_model_len": 32768}]})
     engine = load(hostile.url)
