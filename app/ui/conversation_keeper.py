@@ -1,4 +1,5 @@
-"""The window's conversations: in memory for the UI thread, written to the history by one owner.
+"""The window's conversations, and each library's last extracted table: in memory for the UI
+thread, written to the history by one owner.
 
 Every change (a new conversation, a message, a title, the libraries searched, a truncation, a
 deletion) takes effect in memory at once, and its write is queued on the history writer: a single
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from . import tasks
 from .services import Conversation, Services, ShownMessage, error_kind, new_conversation
+from .services.whole_documents import SavedTable
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class ConversationKeeper(QObject):
         super().__init__(parent)
         self.services = services
         self.items: dict[str, Conversation] = {}
+        self.tables: dict[str, SavedTable] = {}  # by library id: read or saved this session
         self.writer = tasks.SerialQueue("history-writer")
         self.persistent = False
         self.ready = False  # the list is read
@@ -126,6 +129,33 @@ class ConversationKeeper(QObject):
         self.items.pop(conv.id, None)
         self._submit("Deleting the conversation", self._store_call("delete", conv))
 
+    # -- extracted tables (memory at once, the history after) ----------------------------------
+    def save_table(self, library_id: str, table: SavedTable) -> None:
+        self.tables[library_id] = table
+        data = table.to_json()  # as it is now: the table on screen goes on changing
+        self._submit("Saving the extracted table", self._store_call("save_table", library_id, data))
+
+    def load_table(self, library_id: str, on_loaded: Callable[[SavedTable | None], None]) -> None:
+        """The library's last extracted table (None when there is none), at once when in memory."""
+        if library_id in self.tables:
+            on_loaded(self.tables[library_id])
+            return
+
+        def read() -> SavedTable | None:  # on the writer
+            data = self.services.conversations.load_table(library_id)
+            return None if data is None else SavedTable.from_json(data)
+
+        def loaded(table: SavedTable | None) -> None:
+            if table is not None:
+                self.tables.setdefault(library_id, table)
+            on_loaded(self.tables.get(library_id))
+
+        self._submit("Opening the extracted table", read, on_success=loaded, on_failure=lambda _exc: on_loaded(None))
+
+    def delete_table(self, library_id: str) -> None:
+        self.tables.pop(library_id, None)
+        self._submit("Deleting the extracted table", self._store_call("delete_table", library_id))
+
     def run(self, what: str, fn: Callable[[], object], on_success=None, on_failure=None) -> None:
         """Any other history call (changing the passphrase, deleting everything), on the writer, in order;
         the caller says what a failure means (on_failure), not `failed`."""
@@ -140,8 +170,9 @@ class ConversationKeeper(QObject):
         self.writer.submit(fn, on_success=on_success, on_failure=failed)
 
     def clear(self) -> None:
-        """Every conversation is gone from memory; the caller deletes them from the history."""
+        """Every conversation and table is gone from memory; the caller deletes them from the history."""
         self.items.clear()
+        self.tables.clear()
 
     # -- the writer ---------------------------------------------------------------------------
     def _store_call(self, name: str, *args) -> Callable[[], object]:

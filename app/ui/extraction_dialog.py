@@ -1,7 +1,12 @@
 """Extract table…: the fields (a built-in template or a fields file), the table filling row by row
-off the UI thread, the source viewer beside it, Stop, and Export to CSV, Excel or JSON Lines."""
+off the UI thread, the source viewer beside it, Stop, and Export to CSV, Excel or JSON Lines.
+
+The library's last table, with its hand corrections, is kept in the history (through the window's
+conversation keeper, so in the encrypted history when it is on) and shown when the dialog opens again:
+saved every few rows while extracting, at the end, and after each correction."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -14,12 +19,15 @@ from .extraction_table import ExtractionModel, sortable
 from .source_viewer import SourceViewer
 
 CHOOSE_FILE = "Fields file\u2026"
+SAVE_EVERY_ROWS = 10  # while extracting: a crash loses at most this many documents' rows
 
 
 class ExtractionDialog(QDialog):
-    def __init__(self, documents_service, lib, parent: QWidget | None = None):
+    def __init__(self, documents_service, lib, parent: QWidget | None = None, keeper=None):
         super().__init__(parent)
-        self.work, self.lib = documents_service, lib
+        self.work, self.lib, self.keeper = documents_service, lib, keeper
+        self.source = ""  # where the fields of the table on screen came from
+        self.complete = False  # the table on screen holds a row for every document
         self.setWindowTitle(f"Extract table \u2014 {lib.name}")
         self.resize(1100, 680)
         self.model: ExtractionModel | None = None
@@ -58,6 +66,42 @@ class ExtractionDialog(QDialog):
                              "\u270e corrected by hand.  Double-click a value to correct it.")
         self.legend.setObjectName("cardMeta")
         layout.addWidget(self.legend)
+        if keeper is not None:
+            keeper.load_table(lib.id, self._show_saved)
+
+    def _show_saved(self, table) -> None:
+        if table is None or self.model is not None:  # none kept, or an extraction began meanwhile
+            return
+        self._use_model(table.fields, table.source)
+        self.complete = table.complete
+        for row in table.rows:
+            self.model.add_row(row)
+        self.export_button.setEnabled(bool(table.rows))
+        self.start_button.setText("Extract again")
+        if table.source in self.work.templates():
+            self.fields_box.setCurrentText(table.source)
+        when = datetime.fromtimestamp(table.saved).strftime("%d %b %Y %H:%M") if table.saved else "earlier"
+        stopped = ", stopped before the last document" if not table.complete else ""
+        self.status.setText(f"Table extracted {when}{stopped}: {len(table.rows)} documents. "
+                            "Extract again to read the documents anew.")
+
+    def _use_model(self, fields, source: str) -> None:
+        from .services.whole_documents import corrected_cell
+
+        self.source = source
+        self.model = ExtractionModel(fields, corrected_cell, self)
+        self.model.refused.connect(self.status.setText)
+        self.model.dataChanged.connect(lambda *_: self._save())  # a hand correction
+        self.table.setModel(sortable(self.model, self))
+
+    def _save(self) -> None:
+        """Keeps the table as it is now as the library's last table."""
+        if self.keeper is None or self.model is None or not self.model.rows:
+            return
+        from .services.whole_documents import SavedTable
+
+        self.keeper.save_table(self.lib.id, SavedTable(self.source, list(self.model.fields), list(self.model.rows),
+                                                       self.complete))
 
     def fields_source(self) -> str | None:
         choice = self.fields_box.currentText()
@@ -75,11 +119,10 @@ class ExtractionDialog(QDialog):
         except ValueError as exc:
             show_error(self, exc, "Extract table", "These fields cannot be used.")
             return
-        from .services.whole_documents import Cancel, corrected_cell
+        from .services.whole_documents import Cancel
 
-        self.model = ExtractionModel(fields, corrected_cell, self)
-        self.model.refused.connect(self.status.setText)
-        self.table.setModel(sortable(self.model, self))
+        self._use_model(fields, source)
+        self.complete = False
         self.cancel = Cancel()
         self.start_button.hide()
         self.stop_button.show()
@@ -98,16 +141,21 @@ class ExtractionDialog(QDialog):
         if kind == "row":
             self.model.add_row(value)
             self.export_button.setEnabled(True)
+            if len(self.model.rows) % SAVE_EVERY_ROWS == 0:
+                self._save()
         else:
             self.status.setText(f"Reading document {value[0] + 1} of {value[1]}\u2026")
 
     def _finish(self) -> None:
+        self.task = None
         self.stop_button.hide()
         self.start_button.show()
         self.start_button.setText("Extract again")
 
     def _done(self, result) -> None:
         self._finish()
+        self.complete = not result.cancelled
+        self._save()
         values = [c for r in self.model.rows for c in r.values.values() if c.value is not None]
         stopped = "Stopped. " if result.cancelled else ""
         self.status.setText(f"{stopped}{len(self.model.rows)} documents; {sum(c.verified for c in values)} of "
@@ -115,6 +163,7 @@ class ExtractionDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()
+        self._save()  # the rows read before the failure are kept
         self.status.setText("")
         show_error(self, exc, "Extract table", "The table could not be extracted.")
 

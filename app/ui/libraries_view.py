@@ -150,6 +150,7 @@ class LibrariesView(QWidget):
         self.running: dict[str, tasks.Task] = {}
         self.paused: set[str] = set()
         self.failures: dict[str, list[dict]] = {}
+        self.keeper = None  # the window's ConversationKeeper: keeps each library's last extracted table
         self.watcher = None  # the watcher start_folder_watcher() gave, once watch_folders() has started it
         self._watch_wanted = False
         self.watch_debounce = 2.0  # seconds of quiet after the last change before re-indexing
@@ -432,7 +433,7 @@ class LibrariesView(QWidget):
         lib = next((lib for lib in self.services.libraries() if lib.name == name), None)
         if lib is None:
             return None
-        dialog = ExtractionDialog(WholeDocuments(self.services), lib, self)
+        dialog = ExtractionDialog(WholeDocuments(self.services), lib, self, keeper=self.keeper)
         dialog.show()
         return dialog
 
@@ -451,10 +452,14 @@ class LibrariesView(QWidget):
             task.finished.connect(lambda: self.remove(name))
             task.quit()
             return
+        lib = next((lib for lib in self.services.libraries() if lib.name == name), None)
         try:
             self.services.remove_library(name)
         except Exception as exc:  # noqa: BLE001
             show_error(self, exc, "Removing a library")
+        else:
+            if lib is not None and self.keeper is not None:
+                self.keeper.delete_table(lib.id)
         self.failures.pop(name, None)
         self.paused.discard(name)
         self._show_failures()

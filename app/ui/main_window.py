@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
 
         # -- behaviour -----------------------------------------------------------------------
         self.keeper = ConversationKeeper(self.services, self)
+        self.libraries_view.keeper = self.keeper
         self.keeper.failed.connect(self._history_failed)
         self.keeper.listed.connect(self._conversations_listed)
         self.controller = ChatController(self.services, self.keeper, self.chat, self)

@@ -43,3 +43,18 @@ def saved_messages(conversation_title: str) -> list:
         return history.messages(conv.id)
     finally:
         services.close()
+
+
+def saved_table(library_id: str):
+    """The library's last extracted table in the history (a SavedTable, or None), read after the
+    window and its services are closed."""
+    from app.core.documents.saved_table import SavedTable
+    from app.ui.services import Services
+
+    services = Services()
+    services.open_history()
+    try:
+        data = services.conversations.history.load_table(library_id)
+        return None if data is None else SavedTable.from_json(data)
+    finally:
+        services.close()

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from app.ui.extraction_table import CORRECTED, FLAG_COLOUR, UNVERIFIED, ExtractionModel, sortable
 from app.ui.services import warm_up
 from app.ui.services.whole_documents import Cell, Field, Row, corrected_cell
-from tests.ui.conftest import saved_messages
+from tests.ui.conftest import saved_messages, saved_table
 from tests.ui.ui_thread_probe import UiThreadProbe
 from tests.ui.window_helpers import answering_services, index_folder, open_answering_window
 
@@ -85,6 +85,11 @@ def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, h
         dialog.export(str(out))
         qtbot.waitUntil(lambda: "Exported" in dialog.status.text(), timeout=20000)
         assert out.read_text(encoding="utf-8-sig").count("\n") == 3
+        dialog.close()
+        reopened = window.libraries_view.open_extraction(name)  # the last table, kept
+        qtbot.addWidget(reopened)
+        assert [r.file for r in reopened.model.rows] == [r.file for r in model.rows]
+        assert "Table extracted" in reopened.status.text() and "stopped" not in reopened.status.text()
 
         card.toggle_files(True)
         qtbot.waitUntil(lambda: card.files.loaded, timeout=20000)
@@ -96,6 +101,8 @@ def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, h
     assert probe.calls == [], "\n".join(probe.calls)
     window.close()  # waits for the history writes still queued
     services.close()
+    kept = saved_table(services.library_manager().get(name).id)
+    assert kept.complete and len(kept.rows) == 2 and [f.name for f in kept.fields] == ["governing_law", "years"]
     saved = saved_messages("Summary of lease.txt")
     assert [m.role for m in saved] == ["user", "assistant"]
     assert saved[1].content == summary.summary.text and saved[1].sources == summary.summary.sources

@@ -33,6 +33,12 @@ class Field:
     description: str = ""
     values: tuple[str, ...] = field(default_factory=tuple)  # enum only
 
+    def to_json(self) -> dict:
+        data = {"name": self.name, "type": self.type, "description": self.description}
+        if self.type == "enum":
+            data["values"] = list(self.values)
+        return data
+
     def prompt_line(self) -> str:
         kind = f"one of: {', '.join(self.values)}" if self.type == "enum" else self.type
         if self.type == "date":
@@ -95,6 +101,19 @@ def parse_fields(text: str, source: str = "the fields file") -> list[Field]:
         item = _field(entry, where)
         if any(f.name == item.name for f in fields):
             raise FieldsError(f"{where}: the name {item.name!r} is used twice")
+        fields.append(item)
+    return fields
+
+
+def fields_from_json(entries: object, source: str = "the saved fields") -> list[Field]:
+    """Fields as Field.to_json wrote them, checked as a fields file is (FieldsError says what is wrong)."""
+    if not isinstance(entries, list) or not entries or len(entries) > MAX_FIELDS:
+        raise FieldsError(f"{source}: not a list of 1 to {MAX_FIELDS} fields")
+    fields: list[Field] = []
+    for i, entry in enumerate(entries):
+        item = _field(entry, f"{source}, field {i + 1}")
+        if any(f.name == item.name for f in fields):
+            raise FieldsError(f"{source}: the name {item.name!r} is used twice")
         fields.append(item)
     return fields
 

@@ -23,7 +23,12 @@ class Cell:
 
     @classmethod
     def from_json(cls, data: dict) -> "Cell":
-        return cls(data.get("value"), str(data.get("quote") or ""), data.get("page"), bool(data.get("verified")),
+        value, page = data.get("value"), data.get("page")
+        if not (value is None or isinstance(value, (str, int, float, bool))):
+            value = None  # a cell holds one typed value, never a structure
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            page = None
+        return cls(value, str(data.get("quote") or ""), page, bool(data.get("verified")),
                    str(data.get("note") or ""), bool(data.get("corrected")))
 
 

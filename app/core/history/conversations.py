@@ -1,4 +1,6 @@
 """Conversations in SQLite, encrypted field by field. `History` is the one owner of the database.
+It also keeps each library's last extracted table (`extraction_tables`, one sealed JSON per library:
+the values quote the documents), under the same key, deletion and retention rules.
 
 Titles, library names, message text and sources (file paths, excerpts) are sealed by a FieldSealer
 (app.core.privacy.sealing) under the key from the KeyStore, each bound to its table, column and row
@@ -119,10 +121,17 @@ def _m003_message_claims(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN claims_enc BLOB")
 
 
+def _m004_extraction_tables(db: sqlite3.Connection) -> None:
+    # The library id is a random name the app gave it: only the sealed table says anything.
+    db.execute("CREATE TABLE extraction_tables (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "library_id TEXT NOT NULL UNIQUE, updated REAL NOT NULL, table_enc BLOB)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m002_drop_conversation_settings", _m002_drop_conversation_settings),
     ("m003_message_claims", _m003_message_claims),
+    ("m004_extraction_tables", _m004_extraction_tables),
 ]
 
 
@@ -386,21 +395,49 @@ class History:
             "DELETE FROM messages WHERE conversation_id = ? AND id > ?", (conv_id, msg_id)).rowcount)
         return count
 
+    # -- extracted tables ---------------------------------------------------------------------
+    def save_table(self, library_id: str, table: dict) -> None:
+        """Keeps `table` (JSON) as the library's last extracted table, replacing the one before."""
+        def step(db):
+            db.execute("INSERT INTO extraction_tables (library_id, updated) VALUES (?, ?) "
+                       "ON CONFLICT(library_id) DO UPDATE SET updated = excluded.updated", (library_id, _now()))
+            row_id = db.execute("SELECT id FROM extraction_tables WHERE library_id = ?", (library_id,)).fetchone()[0]
+            db.execute("UPDATE extraction_tables SET table_enc = ? WHERE id = ?",
+                       (self._seal("extraction_tables", "table", row_id, table), row_id))
+        self._write(step)
+
+    def load_table(self, library_id: str) -> dict | None:
+        """The library's last extracted table; None when there is none. HistoryError when damaged."""
+        with self._lock:
+            self._open_sealer()
+            row = self._db.execute("SELECT id, table_enc FROM extraction_tables WHERE library_id = ?",
+                                   (library_id,)).fetchone()
+        return self._unseal("extraction_tables", "table", row[0], row[1]) if row else None
+
+    def delete_table(self, library_id: str) -> None:
+        if self._write(lambda db: db.execute("DELETE FROM extraction_tables WHERE library_id = ?",
+                                             (library_id,)).rowcount):
+            self._checkpoint()
+
     # -- removal ------------------------------------------------------------------------------
     def apply_retention(self, days: int) -> int:
-        """Deletes conversations not touched for `days` days; returns how many. days <= 0 keeps all."""
+        """Deletes conversations and extracted tables not touched for `days` days; returns how many.
+        days <= 0 keeps all."""
         if days <= 0:
             return 0
         cutoff = _now() - days * 86400
-        count = self._write(lambda db: db.execute("DELETE FROM conversations WHERE updated < ?", (cutoff,)).rowcount)
+        count = self._write(lambda db: db.execute("DELETE FROM conversations WHERE updated < ?", (cutoff,)).rowcount
+                            + db.execute("DELETE FROM extraction_tables WHERE updated < ?", (cutoff,)).rowcount)
         if count:
-            log.info("history retention removed %d conversation(s) older than %d day(s)", count, days)
+            log.info("history retention removed %d conversation(s) or table(s) older than %d day(s)", count, days)
             self._checkpoint()
         return count
 
     def delete_all(self) -> None:
-        """Removes every conversation, then VACUUMs and truncates the WAL: nothing old stays in the files."""
-        self._write(lambda db: (db.execute("DELETE FROM messages"), db.execute("DELETE FROM conversations")))
+        """Removes every conversation and extracted table, then VACUUMs and truncates the WAL: nothing
+        old stays in the files."""
+        self._write(lambda db: (db.execute("DELETE FROM messages"), db.execute("DELETE FROM conversations"),
+                                db.execute("DELETE FROM extraction_tables")))
         with self._lock:
             self._db.execute("VACUUM")
             self._checkpoint()

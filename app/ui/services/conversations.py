@@ -65,6 +65,10 @@ class ConversationStore(Protocol):
     def rename(self, conversation: Conversation, title: str) -> None: ...
     def set_libraries(self, conversation: Conversation, libraries: list[str]) -> None: ...
     def delete(self, conversation: Conversation) -> None: ...
+    # A library's last extracted table, as SavedTable JSON (app.core.documents.saved_table).
+    def save_table(self, library_id: str, table: dict) -> None: ...
+    def load_table(self, library_id: str) -> dict | None: ...
+    def delete_table(self, library_id: str) -> None: ...
 
 
 class SessionConversations:
@@ -94,6 +98,15 @@ class SessionConversations:
         pass
 
     def delete(self, conversation: Conversation) -> None:
+        pass
+
+    def save_table(self, library_id: str, table: dict) -> None:
+        pass
+
+    def load_table(self, library_id: str) -> dict | None:
+        return None
+
+    def delete_table(self, library_id: str) -> None:
         pass
 
 
@@ -165,3 +178,12 @@ class HistoryConversations:
     def delete(self, conversation: Conversation) -> None:
         if conversation.stored_id is not None:  # never saved: nothing to delete
             self.history.delete(conversation.stored_id)
+
+    def save_table(self, library_id: str, table: dict) -> None:
+        self.history.save_table(library_id, table)
+
+    def load_table(self, library_id: str) -> dict | None:
+        return self.history.load_table(library_id)
+
+    def delete_table(self, library_id: str) -> None:
+        self.history.delete_table(library_id)

@@ -10,6 +10,7 @@ from app.core.documents.extract import ExtractionResult, Extractor
 from app.core.documents.intake import run_pass
 from app.core.documents.fields import Field, load_fields, template_names, template_path
 from app.core.documents.passages import LibraryPicker
+from app.core.documents.saved_table import SavedTable
 from app.core.documents.summarize import Summarizer, Summary
 from app.core.documents.table import Cell, Row, correct
 from app.core.documents.table_export import FORMATS, write_table
@@ -17,7 +18,7 @@ from app.core.documents.typed_values import coerce
 
 from .conversations import ShownMessage
 
-__all__ = ["Cancel", "Cell", "Field", "FORMATS", "Row", "Summary", "WholeDocuments", "corrected_cell"]
+__all__ = ["Cancel", "Cell", "Field", "FORMATS", "Row", "SavedTable", "Summary", "WholeDocuments", "corrected_cell"]
 
 
 class NoModel(RuntimeError):

@@ -280,7 +280,7 @@ def test_a_v1_database_opens_and_loses_only_the_settings_column(strongroom_home)
     assert [r[1] for r in raw.execute("PRAGMA table_info(conversations)")] == [
         "id", "created", "updated", "title_enc", "libraries_enc"]
     assert [r[0] for r in raw.execute("SELECT name FROM migrations ORDER BY rowid")] == [
-        "m001_initial", "m002_drop_conversation_settings", "m003_message_claims"]
+        "m001_initial", "m002_drop_conversation_settings", "m003_message_claims", "m004_extraction_tables"]
     raw.close()
 
 
