@@ -21,6 +21,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _embedding(settings):
+    """The embedding model that checks the summary's statements; None (shared words only) without one."""
+    from app.core.index.embedder import Embedder, EmbedderError
+
+    try:
+        return Embedder.from_settings(settings).embed_passages
+    except EmbedderError as exc:
+        print(f"note: the summary is checked by shared words only: {exc}", file=sys.stderr)
+        return None
+
+
 def run(args) -> int:
     from app.core.answers.rag import Cancel
     from app.core.documents.summarize import Summarizer, save_summary
@@ -52,7 +63,8 @@ def run(args) -> int:
                 print(f"\r\033[K{text}", end="", file=sys.stderr, flush=True)
 
         try:
-            summary = Summarizer(engine).summarize(path, cancel=cancel, on_progress=progress)
+            summary = Summarizer(engine, embed=_embedding(settings)).summarize(path, cancel=cancel,
+                                                                              on_progress=progress)
         except KeyboardInterrupt:
             cancel.set()
             raise

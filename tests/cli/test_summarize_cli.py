@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from app.core.documents.summarize import NOT_SUPPORTED
 from tests.conftest import run_cli
 from tests.core.ingest_files import pdf_bytes
 
@@ -18,6 +19,10 @@ def test_summarize_prints_a_cited_summary_and_saves_it_for_follow_ups(tmp_path):
     data = json.loads(done.stdout)
     assert data["summary"] and data["parts"] == data["parts_done"] >= 1 and data["finish_reason"] == "stop"
     assert all(s["file"] == str(doc) and s["page"] in (1, 2) for s in data["sources"])
+    # checked by the embedding model as an answer is: each claim says why (the shared-words fallback
+    # leaves a supported claim's reason empty and marks the others NOT_SUPPORTED)
+    assert data["claims"] and all(c["reason"] and c["reason"] != NOT_SUPPORTED for c in data["claims"])
+    assert {n for c in data["claims"] for n in c["sources"]} <= {s["n"] for s in data["sources"]}
     assert isinstance(data["conversation_id"], int)
     shown = run_cli("history", "show", str(data["conversation_id"]), "--json", env=ENV)
     assert shown.returncode == 0 and data["summary"] in shown.stdout

@@ -4,9 +4,13 @@ The document is cut into numbered passages (a page or a stretch of one, so each 
 is a run of passages; the model summarizes it citing passages as [n]. The part summaries are then
 combined (in rounds, if they do not fit together) into one. Every statement ends up citing the
 passages it came from: the model's own markers when they point at a passage it was shown, otherwise
-the code maps the statement to the passage that shares the most of its words; a statement that shares
-none is marked unsupported. Sources have the same shape as an answer's, so the history, the sources
-pane and export treat a summary as an answer. Cancel keeps the parts already read.
+the code maps the statement to the passage that shares the most of its words. Given an embedding
+model, each statement is then checked against the document's passages as an answer is
+(answers/claims.py: similar meaning and every number, month and defined term present), so a summary
+that changes "ninety days" to "three months" is marked, however close its wording; without one, a
+statement that shares no words with any passage is marked. Sources have the same shape as an
+answer's, so the history, the sources pane and export treat a summary as an answer. Cancel keeps the
+parts already read.
 """
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
+
 from app.core.answers.citations import MARKER_RE, clean_markers, cited_numbers, excerpt
-from app.core.answers.claims import content_words, split_claims
+from app.core.answers.claims import check_claims, content_words, split_claims
 from app.core.answers.rag import Cancel
 from app.core.documents.document_text import DocumentText, Piece, chars_per_token, read_document, split_parts
 from app.core.engine.sampling import SamplingParams
@@ -82,11 +88,20 @@ def attribute(text: str, passages: dict[int, Piece]) -> tuple[str, list[dict]]:
     return "".join(out), claims
 
 
+def check_statements(text: str, passages: dict[int, Piece], embed: Callable[[list[str]], np.ndarray]) -> list[dict]:
+    """Each statement of `text` checked against the document's passages (numbered 1..n) as an answer's
+    are: a claim dict per statement, its supporting passage first."""
+    return [c.to_json() for c in check_claims(text, [passages[n].text for n in range(1, len(passages) + 1)], embed)]
+
+
 class Summarizer:
     """Summarizes with any loaded ChatEngine; a larger context means fewer parts. Blocking."""
 
-    def __init__(self, engine, sampling: SamplingParams | None = None, max_tokens: int = 300):
+    def __init__(self, engine, sampling: SamplingParams | None = None, max_tokens: int = 300,
+                 embed: Callable[[list[str]], np.ndarray] | None = None):
+        """`embed`: passages -> vectors (Embedder.embed_passages), for the claim check."""
         self.engine = engine
+        self.embed = embed
         self.sampling = sampling or SamplingParams(temperature=0.0, seed=0, max_tokens=max_tokens)
         self.sampling.max_tokens = max_tokens
 
@@ -138,7 +153,14 @@ class Summarizer:
         if len(partials) > 1 and not cancel.is_set():
             text = self._reduce(partials, budget, cancel, stats, report) or text
         summary.text, summary.claims = attribute(text, numbered)
-        cited = cited_numbers(summary.text)
+        cited = set(cited_numbers(summary.text))
+        if self.embed is not None and summary.text.strip():
+            report("checking the summary against the document")
+            try:
+                summary.claims = check_statements(summary.text, numbered, self.embed)
+                cited |= {n for c in summary.claims for n in c["sources"]}  # a supporting passage it did not cite
+            except Exception as exc:  # noqa: BLE001 - the summary stands; its statements keep the shared-word check
+                log.warning("summary not checked by the embedding model: %s", logs.error_kind(exc))
         summary.sources = [{"n": n, "library": "", "file": str(path), "page": numbered[n].page, "heading": None,
                             "excerpt": excerpt(numbered[n].text), "score": 0.0, "cited": True}
                            for n in sorted(cited)]

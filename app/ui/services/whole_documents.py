@@ -43,6 +43,15 @@ class WholeDocuments:
             raise NoModel("No model is loaded yet: choose one in Models, then try again.")
         return engine
 
+    def _embed(self):
+        """The embedding model's passage embedding, for checking a summary; None when it cannot load."""
+        from app.core.index.embedder import EmbedderError
+
+        try:
+            return self.services.embedder.embed_passages
+        except EmbedderError:
+            return None
+
     @staticmethod
     def templates() -> list[str]:
         return template_names()
@@ -77,7 +86,7 @@ class WholeDocuments:
         """The summary, and the conversation to save it as: its title and messages (the window's history
         writer saves them, in order with every other write)."""
         engine = self._engine()
-        summary = Summarizer(engine).summarize(Path(path), cancel=cancel, on_progress=on_progress)
+        summary = Summarizer(engine, embed=self._embed()).summarize(Path(path), cancel=cancel, on_progress=on_progress)
         name = Path(path).name
         messages = [ShownMessage("user", f"Summarize {name}"),
                     ShownMessage("assistant", summary.text, sources=summary.sources, claims=summary.claims,

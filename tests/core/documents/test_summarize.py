@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.core.answers.rag import Cancel
-from app.core.documents.summarize import NOT_SUPPORTED, Summarizer, attribute, save_summary
+from app.core.documents.summarize import NOT_SUPPORTED, Summarizer, attribute, check_statements, save_summary
 from app.core.documents.document_text import Piece
 from tests.core.documents.conftest import load_engine
+from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
 from tests.core.ingest_files import pdf_bytes
 from tests.helpers.keychain import no_keychain  # noqa: F401 (fixture)
 
@@ -88,3 +89,25 @@ def test_the_summary_is_saved_as_a_conversation_that_exports(monkeypatch, no_key
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[1].content == summary.text and messages[1].sources == summary.sources
     assert "supply.pdf" in to_markdown(conv.title, messages, ["Matter"])
+
+
+def test_with_an_embedding_model_a_changed_fact_is_marked_however_close_the_wording(embedder):
+    passages = {1: Piece("The Buyer shall pay EUR 3000 within 30 days of the delivery note.", 2),
+                2: Piece("This agreement is governed by the laws of Scotland.", 5)}
+    claims = check_statements("The Buyer pays EUR 3000 within 30 days of delivery [1]. The Buyer pays EUR 3000 "
+                              "within 60 days of delivery [1]. Scots law governs the agreement.", passages,
+                              embedder.embed_passages)
+    assert [c["supported"] for c in claims] == [True, False, True]
+    assert claims[0]["sources"] == [1] and claims[2]["sources"] == [2]
+    assert "60" in claims[1]["reason"]
+
+
+def test_the_summary_of_a_document_is_checked_when_an_embedder_is_given(engine, contract, embedder):
+    progress: list[str] = []
+    summary = Summarizer(engine, max_tokens=40, embed=embedder.embed_passages).summarize(
+        contract, on_progress=progress.append)
+    assert progress[-1] == "checking the summary against the document"
+    pages = {s["n"] for s in summary.sources}
+    assert summary.claims and all(set(c["sources"]) <= pages for c in summary.claims)
+    # judged by the claim check, which gives every claim its reason (shared words leave supported ones empty)
+    assert all(c["reason"] and c["reason"] != NOT_SUPPORTED for c in summary.claims)
