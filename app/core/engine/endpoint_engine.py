@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from app.core.engine.chat_template import ChatTurn
 from app.core.engine.context_budget import FittedPrompt, compose_user_message, fit_prompt, trim_messages
@@ -21,7 +21,7 @@ from app.core.engine.repetition import FINISH_REASON as REPETITION, repeating_li
 from app.core.engine.sampling import SamplingParams
 from app.core.models.registry import ModelInfo
 from app.core.remote.endpoint_config import EndpointConfig
-from app.core.remote.errors import RemoteError
+from app.core.remote.errors import HttpStatus, RemoteError
 from app.core.remote.openai_api import ModelServer, StreamCut
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,10 @@ ESTIMATE_MARGIN = 1.10
 # The chat template's own tokens around each message (role markers, end of turn), which a rendering
 # without the template cannot count: ChatML spends 5, Llama 3 about 5, Mistral 2-4. Counted generously.
 TOKENS_PER_MESSAGE = 6
+# How a JSON schema is sent (request_body): OpenAI's response format, or the older json_object form.
+JSON_SCHEMA, JSON_OBJECT = "json_schema", "json_object"
+# How a server refuses a response format it lacks: 400 or 422, and 500 from llama-cpp-python's server.
+FORM_REFUSED = (400, 422, 500)
 
 
 def estimate_tokens(text: str) -> int:
@@ -58,6 +62,7 @@ class EndpointEngine:
         self._active: set[Generation] = set()
         self._last_count: tuple[str, int] | None = None
         self._closed = False
+        self._json_form = JSON_SCHEMA  # how this server takes a JSON schema (request_body); learnt once
 
     # -- models --------------------------------------------------------------------
     @property
@@ -210,6 +215,38 @@ class EndpointEngine:
             with self._lock:
                 self._active.discard(gen)
 
+    def _stream(self, gen: Generation, server: ModelServer, structured: bool,
+                body: Callable[[str], dict]) -> Iterator[dict]:
+        """The answer's chunks. A structured answer the server refuses in OpenAI's json_schema form
+        (FORM_REFUSED, before any chunk) is asked once more in the JSON_OBJECT form; when that one
+        streams, this engine keeps to it. When it fails too, the first refusal is what the user sees."""
+        try:
+            yield from self._open(gen, server, body(self._json_form))
+            return
+        except HttpStatus as refusal:
+            if not structured or self._json_form != JSON_SCHEMA or refusal.status not in FORM_REFUSED \
+                    or gen.cancelled:
+                raise
+            first = refusal
+        log.info("the model server refused the json_schema response format: asking in the json_object form")
+        try:
+            chunks = self._open(gen, server, body(JSON_OBJECT))
+            chunk = next(chunks, None)
+        except RemoteError:
+            raise first from None
+        self._json_form = JSON_OBJECT
+        if chunk is not None:
+            yield chunk
+            yield from chunks
+
+    @staticmethod
+    def _open(gen: Generation, server: ModelServer, body: dict) -> Iterator[dict]:
+        stream = server.chat_stream(body)
+        gen._on_cancel = stream.abort  # cancel() from another thread shuts the connection down at once
+        if gen.cancelled:
+            stream.abort()
+        return stream.chunks()
+
     def _answer(self, gen: Generation, messages: list[ChatTurn], sampling: SamplingParams) -> Completion:
         started = time.perf_counter()
         timings = Timings()
@@ -220,16 +257,15 @@ class EndpointEngine:
         # The server's own count when it reports usage (below), else ours, else the estimate.
         timings.prompt_tokens = fitted.prompt_tokens or (
             estimate_tokens(self.render(fitted.messages)) + TOKENS_PER_MESSAGE * (len(fitted.messages) + 1))
-        stream = server.chat_stream(request_body(loaded.info.id, fitted.messages, sampling, fitted.max_tokens))
-        gen._on_cancel = stream.abort  # cancel() from another thread shuts the connection down at once
-        if gen.cancelled:
-            stream.abort()
+        stream = self._stream(gen, server, sampling.json_schema is not None,
+                              lambda form: request_body(loaded.info.id, fitted.messages, sampling, fitted.max_tokens,
+                                                        form))
         pieces: list[str] = []
         finish = ""
         first_at = last_at = 0.0
         reported_tokens = 0
         try:
-            for chunk in stream.chunks():
+            for chunk in stream:
                 text, reason, usage = read_chunk(chunk)
                 if usage:
                     reported_tokens = usage.get("completion_tokens", reported_tokens)
@@ -267,18 +303,23 @@ class EndpointEngine:
         return Completion("".join(pieces), finish or "stop", timings, fitted.max_tokens, fitted.dropped_turns)
 
 
-def request_body(model: str, messages: Sequence[ChatTurn], sampling: SamplingParams, max_tokens: int) -> dict:
+def request_body(model: str, messages: Sequence[ChatTurn], sampling: SamplingParams, max_tokens: int,
+                 json_form: str = JSON_SCHEMA) -> dict:
     """OpenAI's fields, plus top_k, min_p and repeat_penalty, which llama.cpp's and vLLM's servers
-    read and others ignore. include_usage asks for the server's own token counts."""
+    read and others ignore. include_usage asks for the server's own token counts. A JSON schema goes
+    as OpenAI's `json_schema` response format (vLLM, Ollama, llama.cpp's server, LM Studio), or in
+    the older JSON_OBJECT form for a server that refuses that one (llama-cpp-python's)."""
     body = {"model": model, "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
             "stream": True, "stream_options": {"include_usage": True}, "max_tokens": max_tokens,
             "temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k,
             "min_p": sampling.min_p, "repeat_penalty": sampling.repeat_penalty}
     if sampling.seed is not None and sampling.seed >= 0:
         body["seed"] = sampling.seed
-    if sampling.json_schema is not None:
-        # A JSON answer of this schema: response_format is how llama.cpp's servers take it, guided_json
-        # how vLLM does; each ignores the other's.
+    if sampling.json_schema is not None and json_form == JSON_SCHEMA:
+        body["response_format"] = {"type": "json_schema",
+                                   "json_schema": {"name": "answer", "schema": sampling.json_schema, "strict": True}}
+    elif sampling.json_schema is not None:
+        # llama-cpp-python's server reads the schema beside json_object; older vLLM reads guided_json.
         body["response_format"] = {"type": "json_object", "schema": sampling.json_schema}
         body["guided_json"] = sampling.json_schema
     return body

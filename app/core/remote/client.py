@@ -112,8 +112,9 @@ def check_status(response: httpx.Response, config: EndpointConfig, body: bytes =
     if status == 404:
         raise errors.bad_response(config.v1, f"{response.request.url.path} is not there (HTTP 404)")
     reason = server_reason(body)
-    raise errors.RemoteError(f"the model server at {config.v1} answered HTTP {status}"
-                             + (f" ({reason})" if reason else "") + "; try again, or ask IT to check the server")
+    message = (f"the model server at {config.v1} answered HTTP {status}" + (f" ({reason})" if reason else "")
+               + "; try again, or ask IT to check the server")
+    raise errors.HttpStatus(message, status)
 
 
 def read_limited(response: httpx.Response, config: EndpointConfig, limit: int = MAX_JSON) -> bytes:

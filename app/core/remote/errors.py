@@ -37,6 +37,14 @@ class NotServed(RemoteError):
     pass
 
 
+class HttpStatus(RemoteError):
+    """The server answered an HTTP error status not named above; `status` says which."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def key_refused(status: int, has_key: bool, user: str = "") -> KeyRefused:
     if user:
         return KeyRefused(f"the model server refused the user {user!r} (endpoint.basic_auth_user) and its password, "

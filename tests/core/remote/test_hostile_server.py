@@ -163,6 +163,56 @@ def test_an_ollama_show_that_fails_leaves_max_context(hostile):
     engine.close()
 
 
+def _json_answer(h):
+    h.start_stream()
+    h.event(piece('{"colour": "red"}', "stop"))
+    h.event("[DONE]")
+
+
+def _structured(hostile) -> list[str]:
+    engine = load(hostile.url)
+    try:
+        for _ in range(2):
+            done = engine.chat("c", [{"role": "user", "content": "Colour?"}],
+                               SamplingParams(max_tokens=16, json_schema={"type": "object"})).result(30)
+            assert done.text == '{"colour": "red"}'
+    finally:
+        engine.close()
+    return [body["response_format"]["type"] for method, path, _, body in hostile.seen
+            if path == "/v1/chat/completions"]
+
+
+def test_a_server_that_takes_openais_json_schema_form_gets_it_every_time(hostile):
+    hostile.routes[("POST", "/v1/chat/completions")] = _json_answer
+    assert _structured(hostile) == ["json_schema", "json_schema"]
+
+
+def test_a_server_that_refuses_it_is_asked_in_the_older_form_once_and_from_then_on(hostile):
+    def picky(h):
+        if h.body["response_format"]["type"] != "json_object":
+            h.reply(422, {"detail": [{"msg": "Input should be 'text' or 'json_object'"}]})
+        else:
+            _json_answer(h)
+
+    hostile.routes[("POST", "/v1/chat/completions")] = picky
+    assert _structured(hostile) == ["json_schema", "json_object", "json_object"]
+
+
+@pytest.mark.parametrize("status, forms", [(400, ["json_schema", "json_object"] * 2), (503, ["json_schema"] * 2)])
+def test_a_refusal_of_both_forms_is_said_plainly_and_teaches_nothing(hostile, status, forms):
+    hostile.routes[("POST", "/v1/chat/completions")] = lambda h: h.reply(status, {"error": {"message": "no grammar"}})
+    engine = load(hostile.url)
+    try:
+        for _ in range(2):
+            with pytest.raises(EngineError, match=rf"HTTP {status} \(no grammar\)"):
+                engine.chat("c", [{"role": "user", "content": "x"}],
+                            SamplingParams(max_tokens=8, json_schema={"type": "object"})).result(30)
+    finally:
+        engine.close()
+    # a format refusal is retried once in the older form (no loop); an overloaded server is not retried
+    assert [b["response_format"]["type"] for _, p, _, b in hostile.seen if p == "/v1/chat/completions"] == forms
+
+
 def test_vllm_max_model_len_is_the_context(hostile):
     hostile.routes[("GET", "/v1/models")] = lambda h: h.reply(200, {"data": [{"id": MODEL, "max_model_len": 32768}]})
     engine = load(hostile.url)
