@@ -40,6 +40,8 @@ def _bar(p: SyncProgress) -> str:
 def _summary_line(r) -> str:
     parts = [f"{len(r.indexed)} indexed", f"{len(r.moved)} moved", f"{len(r.removed)} removed",
              f"{len(r.failed)} failed", f"{r.unchanged} unchanged"]
+    if r.adopted:
+        parts.insert(2, f"{len(r.adopted)} already on the firm's server")
     return f"{r.library}: " + ", ".join(parts) + f"; {r.chunks} chunks in {r.seconds:.1f} s"
 
 

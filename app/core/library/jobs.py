@@ -15,6 +15,7 @@ class Action(enum.Enum):
     TOUCH = "touch"  # only the timestamp changed: record it, nothing else
     FAIL = "fail"  # cannot be indexed: record why
     GONE = "gone"  # vanished since the scan: remove what was indexed of it
+    ADOPT = "adopt"  # a library on the firm's server may hold it as it is already: if so, record it only
 
 
 @dataclass

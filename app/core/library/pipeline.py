@@ -61,6 +61,7 @@ class IndexPipeline:
         self.chunk_tokens, self.chunk_overlap = chunk_tokens, chunk_overlap
         self.added_chunks = 0  # embedded by this run (copied vectors are not counted)
         self._requeued: list[str] = []
+        self._adoption_tried: set[str] = set()  # asked the server once: embedded if it lacked them
         self.group: list[str] = []  # upserted, not yet flushed and marked ok
         self.group_chunks = 0
         self.group_started = time.monotonic()
@@ -131,6 +132,8 @@ class IndexPipeline:
             self._write_reused(job)
         elif job.action is Action.TOUCH:
             self._write_touched(job)
+        elif job.action is Action.ADOPT:
+            self._write_adopted(job)
         elif job.action is Action.GONE:
             self._write_gone(job)
         else:
@@ -218,6 +221,10 @@ class IndexPipeline:
         if source:
             job.action, job.source = Action.REUSE, source
             return job
+        if self.ocr is None and self.lib.on_server and path not in self._adoption_tried:
+            self._adoption_tried.add(path)
+            job.action = Action.ADOPT  # the sync's thread asks the server (the store is not shared with this one)
+            return job
         self.progress.reading_file = path
         try:
             if self.ocr is None:
@@ -303,6 +310,19 @@ class IndexPipeline:
             self.report.needs_ocr.append({"file": job.path, "pages": job.needs_ocr})
         if job.unreadable:
             self.report.unreadable.append({"file": job.path, "pages": job.unreadable})
+
+    def _write_adopted(self, job: FileJob) -> None:
+        """Another workstation indexed this file, as it is here, into the library on the firm's server:
+        its chunks are recorded, not embedded again. Anything less than the whole file is embedded."""
+        payloads = [payload for _, _, payload in self.store.points_with_hash(job.content_hash)
+                    if payload.get("file") == job.path]
+        if not payloads or sorted(p.get("chunk") for p in payloads) != list(range(len(payloads))):
+            self._requeued.append(job.path)
+            return
+        self.state.mark_adopted(job.path, job.size, job.mtime_ns, job.content_hash, len(payloads),
+                                str(payloads[0].get("kind", "")))
+        self.progress.files_embedded += 1
+        self.report.adopted.append(job.path)
 
     def _write_touched(self, job: FileJob) -> None:
         self.state.update_timestamp(job.path, job.size, job.mtime_ns)

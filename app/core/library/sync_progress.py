@@ -58,6 +58,7 @@ class SyncReport:
     library: str
     indexed: list[str] = field(default_factory=list)  # new or changed, embedded
     moved: list[str] = field(default_factory=list)  # new paths whose vectors were reused
+    adopted: list[str] = field(default_factory=list)  # already on the firm's server as they are: nothing written
     removed: list[str] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)  # {"file", "reason"}
     needs_ocr: list[dict] = field(default_factory=list)  # {"file", "pages"}: scanned pages not read (OCR off)

@@ -125,6 +125,11 @@ class SyncState:
     def mark_failed(self, path: str, size: int, mtime_ns: int, content_hash: str, reason: str) -> None:
         self._put(path, size, mtime_ns, content_hash, "failed", 0, reason, "", (), ())
 
+    def mark_adopted(self, path: str, size: int, mtime_ns: int, content_hash: str, chunks: int,
+                     document_kind: str) -> None:
+        """Indexed by another workstation on the firm's server: `ok` at once, nothing of it was written here."""
+        self._put(path, size, mtime_ns, content_hash, "ok", chunks, "", document_kind, (), ())
+
     def mark_ok(self, paths: list[str]) -> None:
         with self._lock:
             self.con.executemany("UPDATE files SET status='ok' WHERE path=?", [(p,) for p in paths])

@@ -93,24 +93,55 @@ def test_one_workstation_indexes_and_another_searches_it_through_its_own_mount(t
     assert not any(str(tmp_path) in json.dumps(p) for p in stored)
 
 
-def test_the_other_workstation_reindexes_without_duplicates_and_removes_what_left_the_share(
+def test_the_other_workstation_embeds_only_what_the_server_lacks_and_removes_what_left_the_share(
         tmp_path, firm_server, embedder, two_mounts):
     anna_mount, ben_mount = two_mounts
     name = firm_server.name("Precedents")
     with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
         lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
         first = sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+    leases = ben_mount.resolve() / "leases"
     with Workstation(tmp_path / "ben-home", firm_server, {"matters": str(ben_mount)}) as ben:
         attached, _ = server_library.attach(ben.manager, name, ben.settings)
-        (ben_mount / "leases" / "mill-lease.txt").unlink()  # removed from the share, seen from Ben's mount
-        (ben_mount / "leases" / "harbour-lease.txt").touch()  # same content: indexed again under the same ids
+        (leases / "mill-lease.txt").unlink()  # removed from the share, seen from Ben's mount
+        (leases / "harbour-lease.txt").touch()  # same content as Anna indexed: nothing to embed
+        (leases / "quay-lease.txt").write_text("The quay lease ends at Martinmas.", encoding="utf-8")
+        before = embedder.passages_embedded
         report = sync_library(attached, embedder, settings=ben.settings, manager=ben.manager)
+        embedded = embedder.passages_embedded - before
         with open_library_store(attached, embedder.dimensions, ben.settings) as store:
             files = [r.payload["file"] for r in store.client.scroll(attached.collection, limit=100)[0]]
-    assert report.removed == [str(ben_mount.resolve() / "leases" / "mill-lease.txt")]
-    assert set(files) == {"matters/leases/harbour-lease.txt"}
+        again = sync_library(attached, embedder, settings=ben.settings, manager=ben.manager)
+    assert report.adopted == [str(leases / "harbour-lease.txt")] and report.indexed == [str(leases / "quay-lease.txt")]
+    assert embedded == 1  # the new file's one passage; the harbour lease's came from the server
+    assert report.removed == [str(leases / "mill-lease.txt")]
+    assert set(files) == {"matters/leases/harbour-lease.txt", "matters/leases/quay-lease.txt"}
     harbour_chunks = sum(1 for f in files if f.endswith("harbour-lease.txt"))
-    assert report.chunks == harbour_chunks < first.chunks  # Ben's run replaced Anna's points, not added to them
+    assert report.chunks == harbour_chunks + 1 and harbour_chunks < first.chunks  # no duplicates
+    assert again.indexed == again.adopted == [] and again.unchanged == 2
+    summary = read_summary(attached.state_db)
+    assert (summary.files, summary.chunks) == (2, report.chunks)
+
+
+def test_a_file_the_server_holds_only_in_part_is_embedded_whole(tmp_path, firm_server, embedder, two_mounts):
+    anna_mount, ben_mount = two_mounts
+    name = firm_server.name("Precedents")
+    with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
+        lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
+        sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+        with open_library_store(lib, embedder.dimensions, anna.settings) as store:
+            records = store.client.scroll(lib.collection, limit=100)[0]
+            first = next(r for r in records if r.payload["file"].endswith("harbour-lease.txt") and r.payload["chunk"] == 0)
+            if sum(1 for r in records if r.payload["file"].endswith("harbour-lease.txt")) == 1:
+                store.client.set_payload(lib.collection, {"chunk": 1}, points=[first.id])  # a gap at chunk 0
+            else:
+                store.client.delete(lib.collection, points_selector=[first.id])
+    with Workstation(tmp_path / "ben-home", firm_server, {"matters": str(ben_mount)}) as ben:
+        attached, _ = server_library.attach(ben.manager, name, ben.settings)
+        report = sync_library(attached, embedder, settings=ben.settings, manager=ben.manager)
+    leases = ben_mount.resolve() / "leases"
+    assert report.adopted == [str(leases / "mill-lease.txt")]
+    assert report.indexed == [str(leases / "harbour-lease.txt")]
 
 
 def test_a_root_not_mapped_here_is_explained_not_a_crash(tmp_path, firm_server, embedder, two_mounts):
