@@ -6,34 +6,22 @@ import sqlite3
 import stat
 import threading
 
-import keyring
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from keyring.backends import fail
 
 from app.core.history import conversations as history_mod
 from app.core.foundation import instance, paths
 from app.core.history.conversations import History, HistoryError, HistoryKeyMismatch
 from app.core.privacy.keystore import KeyStore, PassphraseNeeded, WrongPassphrase
+from tests.core.history.conftest import PASS
 from tests.helpers.log_scan import assert_absent, find_phrases, scan_logs
 
-PASS = "a long enough passphrase"
 PHRASE = "Zanzibar-7731 merger escrow clause"
 FILE = "/clients/Okonkwo Holdings/settlement-draft.pdf"
 LIBRARY = "Okonkwo Holdings litigation"
 SECRETS = (PHRASE, FILE, LIBRARY, "Okonkwo")
-
-
-@pytest.fixture(autouse=True)
-def passphrase_only(monkeypatch):
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    monkeypatch.setenv("STRONGROOM_PASSPHRASE", PASS)
-    yield
-    keyring.set_keyring(previous)
-    instance.release()
 
 
 @pytest.fixture
@@ -48,13 +36,6 @@ def app_log():
     logger.removeHandler(handler)
     logger.setLevel(old)
     handler.close()
-
-
-@pytest.fixture
-def hist():
-    h = History(KeyStore())
-    yield h
-    h.close()
 
 
 def _fill(h: History) -> int:

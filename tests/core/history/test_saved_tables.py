@@ -2,37 +2,16 @@
 removed with everything else, and refused plainly when damaged."""
 import sqlite3
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from app.core.documents.fields import Field, FieldsError
 from app.core.documents.saved_table import SavedTable
 from app.core.documents.table import Cell, Row
-from app.core.foundation import instance
 from app.core.history import conversations as history_mod
-from app.core.history.conversations import History, HistoryError
-from app.core.privacy.keystore import KeyStore
+from app.core.history.conversations import HistoryError
 from tests.helpers.log_scan import assert_absent
 
 QUOTE = "governed by the laws of the Grand Duchy of Luxembourg-9931"
-
-
-@pytest.fixture(autouse=True)
-def passphrase_only(monkeypatch):
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    monkeypatch.setenv("STRONGROOM_PASSPHRASE", "a long enough passphrase")
-    yield
-    keyring.set_keyring(previous)
-    instance.release()
-
-
-@pytest.fixture
-def hist():
-    h = History(KeyStore())
-    yield h
-    h.close()
 
 
 def _table(law: str = "Luxembourg") -> SavedTable:

@@ -67,6 +67,16 @@ def two_mounts(tmp_path):
     return _share(tmp_path / "anna-pc" / "mnt" / "matters"), _share(tmp_path / "ben-pc" / "shares" / "matters")
 
 
+def _anna_indexes_the_leases(tmp_path, firm_server, embedder, anna_mount, name):
+    """Anna's workstation creates the shared library of the leases folder and indexes it; returns the
+    library, the sync's report and her workstation (enter it again to use her settings)."""
+    anna = Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)})
+    with anna:
+        lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
+        report = sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+    return lib, report, anna
+
+
 def test_one_workstation_indexes_and_another_searches_it_through_its_own_mount(tmp_path, firm_server, embedder, two_mounts):
     anna_mount, ben_mount = two_mounts
     name = firm_server.name("Precedents")
@@ -97,9 +107,7 @@ def test_the_other_workstation_embeds_only_what_the_server_lacks_and_removes_wha
         tmp_path, firm_server, embedder, two_mounts):
     anna_mount, ben_mount = two_mounts
     name = firm_server.name("Precedents")
-    with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
-        lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
-        first = sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+    lib, first, _ = _anna_indexes_the_leases(tmp_path, firm_server, embedder, anna_mount, name)
     leases = ben_mount.resolve() / "leases"
     with Workstation(tmp_path / "ben-home", firm_server, {"matters": str(ben_mount)}) as ben:
         attached, _ = server_library.attach(ben.manager, name, ben.settings)
@@ -126,9 +134,8 @@ def test_the_other_workstation_embeds_only_what_the_server_lacks_and_removes_wha
 def test_a_file_the_server_holds_only_in_part_is_embedded_whole(tmp_path, firm_server, embedder, two_mounts):
     anna_mount, ben_mount = two_mounts
     name = firm_server.name("Precedents")
-    with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
-        lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
-        sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+    lib, _, anna = _anna_indexes_the_leases(tmp_path, firm_server, embedder, anna_mount, name)
+    with anna:
         with open_library_store(lib, embedder.dimensions, anna.settings) as store:
             records = store.client.scroll(lib.collection, limit=100)[0]
             first = next(r for r in records if r.payload["file"].endswith("harbour-lease.txt") and r.payload["chunk"] == 0)
@@ -147,9 +154,7 @@ def test_a_file_the_server_holds_only_in_part_is_embedded_whole(tmp_path, firm_s
 def test_a_root_not_mapped_here_is_explained_not_a_crash(tmp_path, firm_server, embedder, two_mounts):
     anna_mount, _ = two_mounts
     name = firm_server.name("Precedents")
-    with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
-        lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
-        sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+    _anna_indexes_the_leases(tmp_path, firm_server, embedder, anna_mount, name)
     with Workstation(tmp_path / "carl-home", firm_server, {"archive": str(tmp_path)}) as carl:
         attached, missing = server_library.attach(carl.manager, name, carl.settings)
         assert attached.folders == [] and "'matters'" in missing[0] and "libraries.roots" in missing[0]
@@ -245,9 +250,8 @@ def test_garbage_points_in_the_collection_are_skipped_by_search(tmp_path, firm_s
     from qdrant_client import models as m
 
     anna_mount, _ = two_mounts
-    with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
-        lib = server_library.create(anna.manager, firm_server.name("Precedents"), [anna_mount / "leases"], anna.settings)
-        sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+    lib, _, anna = _anna_indexes_the_leases(tmp_path, firm_server, embedder, anna_mount, firm_server.name("Precedents"))
+    with anna:
         vector = embedder.embed_query("harbour lease notice")
         with open_library_store(lib, embedder.dimensions, anna.settings) as store:
             store.client.upsert(lib.collection, [
