@@ -67,6 +67,15 @@ def two_mounts(tmp_path):
     return _share(tmp_path / "anna-pc" / "mnt" / "matters"), _share(tmp_path / "ben-pc" / "shares" / "matters")
 
 
+@pytest.fixture
+def lease_clock(monkeypatch) -> list[float]:
+    """The lease's clock, moved by hand (now[0] += seconds), with 60-second leases."""
+    now = [2_000_000.0]
+    monkeypatch.setattr(server_library, "CLOCK", lambda: now[0])
+    monkeypatch.setattr(server_library, "LEASE_DURATION_S", 60.0)
+    return now
+
+
 def _anna_indexes_the_leases(tmp_path, firm_server, embedder, anna_mount, name):
     """Anna's workstation creates the shared library of the leases folder and indexes it; returns the
     library, the sync's report and her workstation (enter it again to use her settings)."""
@@ -178,12 +187,10 @@ def test_a_folder_outside_every_root_cannot_join_a_server_library(tmp_path, firm
 
 
 def test_a_second_indexer_gets_the_holder_and_expiry_and_can_take_over_once_it_expires(
-        tmp_path, firm_server, embedder, two_mounts, monkeypatch):
+        tmp_path, firm_server, embedder, two_mounts, lease_clock):
     anna_mount, _ = two_mounts
     name = firm_server.name("Precedents")
-    now = [2_000_000.0]
-    monkeypatch.setattr(server_library, "CLOCK", lambda: now[0])
-    monkeypatch.setattr(server_library, "LEASE_DURATION_S", 60.0)
+    now = lease_clock
     with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
         lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
         other = firm_server.client()
@@ -202,12 +209,11 @@ def test_a_second_indexer_gets_the_holder_and_expiry_and_can_take_over_once_it_e
         probe.close()
 
 
-def test_a_sync_whose_lease_is_taken_over_stops_and_says_who_took_it(tmp_path, firm_server, embedder, two_mounts, monkeypatch):
+def test_a_sync_whose_lease_is_taken_over_stops_and_says_who_took_it(tmp_path, firm_server, embedder, two_mounts,
+                                                                      lease_clock):
     anna_mount, _ = two_mounts
     name = firm_server.name("Precedents")
-    now = [3_000_000.0]
-    monkeypatch.setattr(server_library, "CLOCK", lambda: now[0])
-    monkeypatch.setattr(server_library, "LEASE_DURATION_S", 60.0)
+    now = lease_clock
     with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
         lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
         store = open_library_store(lib, embedder.dimensions, anna.settings)
