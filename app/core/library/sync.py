@@ -184,10 +184,12 @@ def sync_library(lib: Library, embedder: Embedder, *, store: VectorStore | None 
         if not cancel.is_set():
             state.record_last_sync(time.time())
             state.commit()
-            live = content_hashes(lib.state_db)
-            if live is not None:
-                cache.prune(live)
-            manager.forget_unused_ocr_pages()
+            if report.indexed or report.removed or report.failed or report.moved or report.scanned:
+                # a file's content left the library: what only it had goes from the caches
+                live = content_hashes(lib.state_db)
+                if live is not None:
+                    cache.prune(live)
+                manager.forget_unused_ocr_pages()
         report.cancelled = cancel.is_set()
         report.chunks = store.count()
         report.seconds = round(time.monotonic() - started, 3)
