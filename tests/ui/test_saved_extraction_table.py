@@ -96,3 +96,24 @@ def test_with_the_history_off_the_table_lasts_the_session_only(qtbot, tmp_path):
     assert fresh.model is None and "Choose the fields" in fresh.status.text()
     window.close()
     services.close()
+
+
+def test_a_table_being_extracted_is_kept_every_ten_rows(qtbot, tmp_path):
+    from app.ui.extraction_dialog import SAVE_EVERY_ROWS
+
+    docs = tmp_path / "Matter"
+    docs.mkdir()
+    services = Services()
+    services.library_manager().create("Matter", [docs])
+    window = _window(qtbot, services, history=False)
+    dialog = window.libraries_view.open_extraction("Matter")
+    qtbot.addWidget(dialog)
+    lib_id = dialog.lib.id
+    dialog._use_model(FIELDS, "contract-basics")  # as start() does, without a model to run
+    for n in range(1, 2 * SAVE_EVERY_ROWS + 4):
+        dialog._progress(("row", Row(str(docs / f"doc{n}.txt"), {"years": Cell(n)})))
+        kept = window.keeper.tables.get(lib_id)
+        assert (len(kept.rows) if kept else 0) == n // SAVE_EVERY_ROWS * SAVE_EVERY_ROWS
+    assert not kept.complete  # still being extracted
+    window.close()
+    services.close()
