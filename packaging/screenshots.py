@@ -69,11 +69,36 @@ def write_sample_documents(folder: Path) -> Path:
         painter.setFont(QFont("DejaVu Serif", 11))
         painter.drawText(QRectF(0, 70, 480, 400), Qt.TextFlag.TextWordWrap, body)
     painter.end()
+    write_scanned_letter(folder / "Letter - notice of renewal (scan).png")
     (folder / "Memo - deposit.txt").write_text(
         "Memo to file. The client asked whether the deposit is refundable. Under the lease the deposit "
         "of three months rent is returned within thirty days of the end of the term, less any unpaid rent.\n",
         encoding="utf-8")
     return pdf
+
+
+SCANNED_LETTER = ["Harbour Holdings Ltd, 2 Dock Road, Lyon", "", "Dear Meridian Legal LLP,", "",
+                  "We confirm that the lease of 14 Quay Street will renew",
+                  "for a further five years unless either party gives",
+                  "ninety days written notice before the end of the term.", "", "Yours faithfully,",
+                  "J. Marchetti, Property Manager"]
+
+
+def write_scanned_letter(path: Path) -> None:
+    """A letter as a scanner gives it: an image of the page, slightly turned, with no text layer."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTransform
+
+    page = QImage(1240, 900, QImage.Format.Format_RGB32)  # 150 dpi, the top half of an A4 page
+    page.fill(QColor(250, 249, 245))
+    painter = QPainter(page)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setFont(QFont("DejaVu Serif", 15))
+    painter.setPen(QColor(35, 35, 40))
+    for n, line in enumerate(SCANNED_LETTER):
+        painter.drawText(QRectF(140, 110 + n * 52, 1000, 50), Qt.AlignmentFlag.AlignLeft, line)
+    painter.end()
+    page.transformed(QTransform().rotate(0.6), Qt.TransformationMode.SmoothTransformation).save(str(path))
 
 
 def wait(app, condition, timeout: float = 180.0) -> None:
@@ -198,6 +223,37 @@ def capture(out: Path) -> list[Path]:
         shot(f"14-help-guide-{size}", help_dialog)
         help_dialog.reject()
     window.resize(1440, 900)
+
+    # Whole-document work and the firm's servers (issues 16-18).
+    window.show_libraries()
+    extraction = window.libraries_view.open_extraction(done[0].library)
+    extraction.resize(1400, 760)
+    extraction.start("contract-basics")
+    wait(app, lambda: "documents;" in extraction.status.text(), timeout=600)
+    table = extraction.table.model()
+    row = next(r for r in range(table.rowCount()) if table.index(r, 0).data().startswith("Lease"))
+    extraction.show_cell(table.index(row, 1))
+    shot("15-extract-table", extraction)
+    extraction.close()
+
+    letter = docs.parent / "Letter - notice of renewal (scan).png"
+    window.set_sources_visible(True)
+    window.sources.viewer.show_source(letter, 1, "ninety days written notice before the end of the term.")
+    wait(app, lambda: window.sources.viewer.highlighted, timeout=30)
+    window.split.setSizes([250, 640, 550])
+    shot("16-scan-highlights")
+
+    dialog = window.open_settings()
+    dialog.tabs.setCurrentIndex(next(i for i in range(dialog.tabs.count())
+                                     if dialog.tabs.tabText(i) == "Model server"))
+    shot("17-settings-model-server", dialog)
+    dialog.reject()
+
+    summary = window.summarize_document(str(docs), done[0].library)
+    summary.resize(1200, 760)
+    wait(app, lambda: summary.summary is not None, timeout=600)
+    shot("18-summary", summary)
+    summary.close()
 
     theme.apply("dark", 0, app)
     window.show_chat()

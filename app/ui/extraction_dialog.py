@@ -20,6 +20,8 @@ from .source_viewer import SourceViewer
 
 CHOOSE_FILE = "Fields file\u2026"
 SAVE_EVERY_ROWS = 10  # while extracting: a crash loses at most this many documents' rows
+MAX_COLUMN_PX = 320  # a column fits its contents up to this; longer values elide (the tooltip has them)
+FIT_ROWS = 20  # columns are fitted to the first rows as they come, then once at the end
 
 
 class ExtractionDialog(QDialog):
@@ -77,6 +79,7 @@ class ExtractionDialog(QDialog):
         for row in table.rows:
             self.model.add_row(row)
         self.export_button.setEnabled(bool(table.rows))
+        self._fit_columns()
         self.start_button.setText("Extract again")
         if table.source in self.work.templates():
             self.fields_box.setCurrentText(table.source)
@@ -84,6 +87,13 @@ class ExtractionDialog(QDialog):
         stopped = ", stopped before the last document" if not table.complete else ""
         self.status.setText(f"Table extracted {when}{stopped}: {len(table.rows)} documents. "
                             "Extract again to read the documents anew.")
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and values, within MAX_COLUMN_PX."""
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for i in range(header.count()):
+            header.resizeSection(i, min(header.sectionSize(i), MAX_COLUMN_PX))
 
     def _use_model(self, fields, source: str) -> None:
         from .services.whole_documents import corrected_cell
@@ -141,6 +151,8 @@ class ExtractionDialog(QDialog):
         if kind == "row":
             self.model.add_row(value)
             self.export_button.setEnabled(True)
+            if len(self.model.rows) <= FIT_ROWS:
+                self._fit_columns()
             if len(self.model.rows) % SAVE_EVERY_ROWS == 0:
                 self._save()
         else:
@@ -155,6 +167,7 @@ class ExtractionDialog(QDialog):
     def _done(self, result) -> None:
         self._finish()
         self.complete = not result.cancelled
+        self._fit_columns()
         self._save()
         values = [c for r in self.model.rows for c in r.values.values() if c.value is not None]
         stopped = "Stopped. " if result.cancelled else ""

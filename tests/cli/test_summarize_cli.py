@@ -32,4 +32,4 @@ def test_summarize_names_a_file_it_cannot_read(tmp_path):
     bad = tmp_path / "scan.pdf"
     bad.write_bytes(pdf_bytes([None]))
     done = run_cli("summarize", str(bad), "--no-history", env=ENV)
-    assert done.returncode == 1 and "needs OCR" in done.stderr
+    assert done.returncode == 1 and "nothing could be read on its scanned pages (page 1: no text found" in done.stderr

@@ -41,6 +41,7 @@ def main() -> int:
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
 
+    from app.core.documents.document_text import read_document
     from app.core.documents.extract import Extractor
     from app.core.documents.fields import load_fields, template_path
     from app.core.engine.local_engine import Engine, physical_cores
@@ -58,15 +59,23 @@ def main() -> int:
         result = Extractor(engine, fields).extract_files(files)
         seconds = time.perf_counter() - started
         engine.close()
+        documents = {row.file: read_document(Path(row.file)) for row in result.rows if not row.error}
     per_field = {f.name: 0 for f in fields}
-    values = verified = 0
+    values = verified = verified_right = flagged_right = found = found_right = 0
     for row in result.rows:
         facts = truth[Path(row.file).name]
+        doc = documents.get(row.file)
         for f in fields:
             cell = row.values[f.name]
-            per_field[f.name] += right(cell.value, facts[f.name])
+            correct = right(cell.value, facts[f.name])
+            quoted = doc is not None and cell.value is not None and bool(cell.quote) and doc.locate(cell.quote) is not False
+            found += quoted
+            found_right += quoted and correct
+            per_field[f.name] += correct
             values += cell.value is not None
             verified += cell.verified
+            verified_right += cell.verified and correct
+            flagged_right += cell.value is not None and not cell.verified and correct
     n = len(result.rows)
     report = {
         "model": loaded.info.id, "n_ctx": loaded.n_ctx, "documents": n,
@@ -74,6 +83,11 @@ def main() -> int:
         "accuracy_overall": round(sum(per_field.values()) / (n * len(fields)), 3),
         "schema_valid_rows": round(sum(r.schema_valid for r in result.rows) / n, 3),
         "values": values, "verified_quotes": round(verified / values, 3) if values else 0.0,
+        # how well "verified" separates right values from wrong ones
+        "verified": verified, "verified_right": verified_right,
+        "flagged": values - verified, "flagged_right": flagged_right,
+        # the check before it also asked the quote to show the value: the quote found at all
+        "quote_found": found, "quote_found_right": found_right,
         "seconds_per_document": round(seconds / n, 2), "timings": result.timings,
     }
     print(json.dumps(report, indent=2))

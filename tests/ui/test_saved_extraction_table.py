@@ -3,7 +3,10 @@ on the real encrypted history. Reopened, it shows the rows and the hand correcti
 saved at once; removing the library removes its table; history off keeps it for the session only."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from app.core.documents.saved_table import SavedTable
+from app.ui.extraction_dialog import MAX_COLUMN_PX
 from app.ui.extraction_table import CORRECTED
 from app.ui.main_window import MainWindow
 from app.ui.services import Services
@@ -49,6 +52,9 @@ def test_the_last_table_and_its_corrections_come_back_and_leave_with_the_library
         assert "stopped before the last document: 2 documents" in dialog.status.text()
         assert dialog.export_button.isEnabled() and dialog.start_button.text() == "Extract again"
         assert dialog.fields_box.currentText() == "contract-basics"
+        header = dialog.table.horizontalHeader()  # columns fit their names and values, within a cap
+        assert all(header.fontMetrics().horizontalAdvance(dialog.model.headerData(i, Qt.Orientation.Horizontal))
+                   <= header.sectionSize(i) <= MAX_COLUMN_PX for i in range(header.count()))
         proxy = dialog.table.model()
         row = next(r for r in range(2) if proxy.index(r, 0).data().startswith("nda.txt"))
         assert proxy.setData(proxy.index(row, 2), "3")

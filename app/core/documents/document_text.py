@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Callable
 
 from app.core.library.ingest import parse_file
-from app.core.library.ingest.model import Block, ParseError
+from app.core.library.ingest.model import Block, OcrCancelled, ParseError
+from app.core.library.ingest.scanned import OcrContext
+from app.core.library.ocr_cache import OcrCache
 
 MAX_BYTES = 200 * 1024**2
 
@@ -83,13 +85,32 @@ class DocumentText:
         return out
 
 
-def read_document(path: Path, max_bytes: int = MAX_BYTES) -> DocumentText:
-    """Raises ParseError with a plain reason (also for a document with no text to read)."""
-    parsed = parse_file(Path(path), max_bytes)
+def read_document(path: Path, max_bytes: int = MAX_BYTES, *, settings=None, cancel=None) -> DocumentText:
+    """Raises ParseError with a plain reason (also for a document with no text to read).
+
+    Scanned pages are read by OCR as the library's sync reads them (settings `ocr.enabled`,
+    `ocr.max_pages_per_file`), through the same cache: a page read while indexing costs nothing here,
+    and one read here costs nothing at the next sync. `cancel` (is_set()) is checked between pages."""
+    from app.core.foundation.settings import Settings
+
+    settings = settings or Settings()
+    scans = None
+    if settings.get("ocr.enabled"):
+        scans = OcrContext(cache=OcrCache(), cancel=cancel, max_pages=max(1, int(settings.get("ocr.max_pages_per_file"))))
+    try:
+        parsed = parse_file(Path(path), max_bytes, ocr=scans)
+    except OcrCancelled:
+        raise ParseError("stopped while its scanned pages were being read") from None
+    finally:
+        if scans is not None:
+            scans.cache.close()
     blocks = [b for b in parsed.blocks if b.text.strip()]
     if not blocks:
         if parsed.needs_ocr_pages:
-            raise ParseError("no text layer: its pages are scanned images (needs OCR)")
+            raise ParseError("no text layer: its pages are scanned images, and OCR is off (settings: ocr.enabled)")
+        if parsed.unreadable_pages:
+            first = parsed.unreadable_pages[0]
+            raise ParseError(f"nothing could be read on its scanned pages (page {first['page']}: {first['reason']})")
         raise ParseError("no text to read")
     return DocumentText(Path(path), parsed.kind, blocks)
 

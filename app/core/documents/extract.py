@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from app.core.answers.rag import Cancel
-from app.core.documents.document_text import DocumentText, chars_per_token, read_document
+from app.core.documents.document_text import MAX_BYTES, DocumentText, chars_per_token, read_document
 from app.core.documents.fields import Field
 from app.core.documents.passages import PassagePicker, WordPicker
 from app.core.documents.table import Cell, Row
-from app.core.documents.typed_values import QUOTE_CHARS, VALUE_CHARS, coerce, job_schema
+from app.core.documents.typed_values import QUOTE_CHARS, VALUE_CHARS, coerce, job_schema, shown_in
 from app.core.engine.sampling import SamplingParams
 from app.core.foundation import logs
 from app.core.library.ingest.model import ParseError
@@ -81,16 +81,20 @@ def parse_answer(text: str, fields: Sequence[Field]) -> dict[str, tuple[str, obj
 
 
 def make_cell(f: Field, quote: str, raw, doc: DocumentText) -> Cell:
+    """Verified: the quote occurs in the document and shows the value (typed_values.shown_in)."""
     value, note = coerce(f, raw)
     quote = " ".join(quote.split())
     where = doc.locate(quote) if quote else False
-    verified = value is not None and where is not False
+    shown = shown_in(f, value, quote)
+    verified = value is not None and where is not False and shown
     if value is None:
         note = note or NOT_FOUND
     elif not quote:
         note = "no quote given: check this value in the document"
     elif where is False:
         note = "the quote is not in the document: check this value"
+    elif not shown:
+        note = "the quote does not show this value: check it"
     return Cell(value, quote, where if where is not False else None, verified, note)
 
 
@@ -159,7 +163,7 @@ class Extractor:
         row = Row(str(path))
         timings = {"prompt_tokens": 0, "prompt_evaluated": 0, "tokens": 0, "requests": 0}
         try:
-            doc = read_document(path, self.max_bytes) if self.max_bytes else read_document(path)
+            doc = read_document(path, self.max_bytes or MAX_BYTES, cancel=cancel)
             jobs = self.plan(doc)
             timings["read_whole"] = all(job.messages[1]["content"].startswith("Document") for job in jobs)
             for job in jobs:

@@ -128,7 +128,7 @@ class Summarizer:
         started = time.perf_counter()
         cancel = cancel or Cancel()
         report = on_progress or (lambda _text: None)
-        doc = read_document(path)
+        doc = read_document(path, cancel=cancel)
         budget = self._budget_chars(doc, MAP_RULES)
         pieces = doc.pieces(min(PASSAGE_CHARS, budget))
         numbered = {n: p for n, p in enumerate(pieces, 1)}

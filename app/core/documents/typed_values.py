@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from app.core.answers.claims import content_words, months, numbers
 from app.core.documents.fields import Field
 
 QUOTE_CHARS = 160  # a verbatim quote: long enough for a clause's key sentence, short enough to bound the answer
@@ -106,3 +107,26 @@ def _date(raw) -> str | None:
         except ValueError:
             continue
     return None
+
+
+WORDS_SHOWN = 0.8  # of a text value's content words, the share its quote must hold
+
+
+def shown_in(f: Field, value, quote: str) -> bool:
+    """Whether the quote shows this value, as its type is written: the number (in digits or words), the
+    date's year, month and day, most of a text's words and every number in it. A yes/no or a choice
+    is read from the quote's meaning, which words cannot check: those pass."""
+    if value is None or f.type in ("boolean", "enum"):
+        return True
+    if f.type in ("integer", "number"):
+        return float(value) in numbers(quote)
+    if f.type == "date":
+        day = dt.date.fromisoformat(value)
+        stated = numbers(quote)
+        return float(day.year) in stated and float(day.day) in stated and (
+            day.month in months(quote) or float(day.month) in stated)
+    text = str(value)
+    if not numbers(text) <= numbers(quote):
+        return False
+    words = content_words(text)
+    return not words or len(words & content_words(quote)) >= WORDS_SHOWN * len(words)

@@ -8,7 +8,7 @@ import pytest
 from app.core.documents.document_text import read_document
 from app.core.documents.extract import Extractor
 from app.core.documents.fields import Field, load_fields, template_path
-from app.core.documents.typed_values import job_schema
+from app.core.documents.typed_values import job_schema, shown_in
 from tests.core.documents.conftest import CONTRACT, load_engine
 
 TYPES = {"string": str, "integer": int, "number": (int, float), "date": str, "boolean": bool, "enum": str}
@@ -22,17 +22,17 @@ def engine():
 
 
 class FixedQuote(Extractor):
-    """The grammar forces this quote (and the value "forced") for every field, whatever the document says."""
+    """The grammar forces this quote and value for every field, whatever the document says."""
 
-    def __init__(self, engine, fields, quote: str, **kw):
+    def __init__(self, engine, fields, quote: str, value: str = "forced", **kw):
         super().__init__(engine, fields, **kw)
-        self.quote = quote
+        self.quote, self.value = quote, value
 
     def schema(self, fields):
         schema = job_schema(fields, 60, 30)
         for f in fields:
             schema["properties"][f.name]["properties"]["quote"] = {"const": self.quote}
-            schema["properties"][f.name]["properties"]["value"] = {"const": "forced"}
+            schema["properties"][f.name]["properties"]["value"] = {"const": self.value}
         return schema
 
 
@@ -52,9 +52,10 @@ def test_every_row_parses_with_typed_values_and_a_broken_file_keeps_its_row(engi
         for f in fields:
             cell = row.values[f.name]
             assert cell.value is None or isinstance(cell.value, TYPES[f.type])
-            # verified means exactly: a value, and its quote occurs in the document
+            # verified means exactly: a value, its quote occurs in the document, and the quote shows it
             doc = read_document(row.file)
-            assert cell.verified == (cell.value is not None and doc.locate(cell.quote) is not False)
+            assert cell.verified == (cell.value is not None and doc.locate(cell.quote) is not False
+                                     and shown_in(f, cell.value, cell.quote))
             assert cell.verified or cell.note  # never silently unverified
     assert result.timings["documents"] == 3 and result.timings["requests"] >= 2
 
@@ -67,14 +68,20 @@ def test_a_quote_that_is_not_in_the_document_is_marked_unverified(engine, contra
     assert not cell.verified and cell.page is None and "not in the document" in cell.note
 
 
-def test_a_quote_from_the_document_is_verified_with_its_page(engine, contracts):
+def test_a_quote_from_the_document_that_shows_the_value_is_verified_with_its_page(engine, contracts):
     fields = [Field("governing_law", "string", "The law that governs the agreement")]
     # Other line breaks and spacing than the PDF's own text: whitespace does not count, case does.
-    row = FixedQuote(engine, fields, "This Lease is  governed by   the laws of Scotland.").extract_file(contracts / "lease.pdf")
+    quote = "This Lease is  governed by   the laws of Scotland."
+    row = FixedQuote(engine, fields, quote, "Scots law").extract_file(contracts / "lease.pdf")
     cell = row.values["governing_law"]
-    assert cell.value == "forced" and cell.verified and cell.page == 2 and not cell.note
-    wrong_case = FixedQuote(engine, fields, "this lease is governed by the laws of scotland.").extract_file(
-        contracts / "lease.pdf").values["governing_law"]
+    assert cell.value == "Scots law" and not cell.verified  # "Scots" is not a word of the quote
+    cell = FixedQuote(engine, fields, quote, "the laws of Scotland").extract_file(contracts / "lease.pdf").values[
+        "governing_law"]
+    assert cell.value == "the laws of Scotland" and cell.verified and cell.page == 2 and not cell.note
+    unshown = FixedQuote(engine, fields, quote).extract_file(contracts / "lease.pdf").values["governing_law"]
+    assert not unshown.verified and unshown.page == 2 and unshown.note == "the quote does not show this value: check it"
+    wrong_case = FixedQuote(engine, fields, "this lease is governed by the laws of scotland.",
+                            "Scotland").extract_file(contracts / "lease.pdf").values["governing_law"]
     assert not wrong_case.verified
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from app.core.documents.extract import AnswerError, parse_answer
 from app.core.documents.fields import Field
-from app.core.documents.typed_values import coerce, job_schema
+from app.core.documents.typed_values import coerce, job_schema, shown_in
 
 F = {t: Field("x", t) for t in ("string", "integer", "number", "date", "boolean")}
 ENUM = Field("law", "enum", values=("England", "France"))
@@ -77,3 +77,23 @@ def test_any_json_either_parses_or_is_refused_and_coercion_never_raises(data):
         return
     for f in FIELDS:
         coerce(f, answers[f.name][1])
+
+
+@pytest.mark.parametrize("field, value, quote, shown", [
+    (Field("fees", "number"), 4000, "The rent is GBP 4,000 per quarter.", True),
+    (Field("fees", "number"), 400, "The rent is GBP 4,000 per quarter.", False),
+    (Field("notice_days", "integer"), 90, "by giving ninety days' written notice", True),
+    (Field("agreement_date", "date"), "2021-03-03", "made on 3 March 2021 between", True),
+    (Field("agreement_date", "date"), "2021-03-03", "made on 03/03/2021 between", True),
+    (Field("agreement_date", "date"), "2021-04-03", "made on 3 March 2021 between", False),
+    (Field("agreement_date", "date"), "2022-03-03", "made on 3 March 2021 between", False),
+    (Field("parties", "string"), "Acme Widgets Ltd and Blue River Consulting LLP",
+     "made on 3 March 2021 between Acme Widgets Ltd and Blue River Consulting LLP.", True),
+    (Field("parties", "string"), "value", "between Acme Widgets Ltd and Blue River Consulting LLP.", False),
+    (Field("termination_notice", "string"), "90 days", "by giving ninety days' written notice", True),
+    (Field("termination_notice", "string"), "60 days", "by giving ninety days' written notice", False),
+    (Field("renewal", "enum", values=("automatic", "none")), "automatic", "renews each year", True),
+    (Field("assignable", "boolean"), False, "may not assign this lease", True),
+])
+def test_a_value_counts_as_shown_when_its_quote_holds_it_as_its_type_is_written(field, value, quote, shown):
+    assert shown_in(field, value, quote) is shown
