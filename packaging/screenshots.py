@@ -237,6 +237,7 @@ def capture(out: Path) -> list[Path]:
     extraction.close()
 
     letter = docs.parent / "Letter - notice of renewal (scan).png"
+    window.show_chat()
     window.set_sources_visible(True)
     window.sources.viewer.show_source(letter, 1, "ninety days written notice before the end of the term.")
     wait(app, lambda: window.sources.viewer.highlighted, timeout=30)

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
-from . import tasks
+from . import markdown_render, tasks
 from .errors import show_error
 from .sources_pane import SourcesPane
 
@@ -35,12 +35,22 @@ class SummaryDialog(QDialog):
         head.addWidget(self.stop_button)
         layout.addLayout(head)
         split = QSplitter()
+        summary = QWidget()
+        column = QVBoxLayout(summary)
+        column.setContentsMargins(0, 0, 0, 0)
         self.text = QTextBrowser()
         self.text.setAccessibleName(f"Summary of {self.path.name}")
         self.text.setOpenLinks(False)
-        self.text.anchorClicked.connect(lambda url: self.sources.open_source(int(url.fragment() or 0)))
+        self.text.anchorClicked.connect(self._cited)
+        self.check_note = QLabel("")  # as under an answer: how many statements the document does not back
+        self.check_note.setObjectName("claimCheckNote")
+        self.check_note.setWordWrap(True)
+        self.check_note.setAccessibleName("Statements to check")
+        self.check_note.hide()
+        column.addWidget(self.text, 1)
+        column.addWidget(self.check_note)
         self.sources = SourcesPane()
-        split.addWidget(self.text)
+        split.addWidget(summary)
         split.addWidget(self.sources)
         split.setSizes([520, 460])
         layout.addWidget(split, 1)
@@ -51,13 +61,15 @@ class SummaryDialog(QDialog):
             lambda task: self.work.summarize(self.path, self.cancel, on_progress=task.report),
             pass_task=True, on_progress=self.status.setText, on_success=self._done, on_failure=self._failed)
 
+    def _cited(self, url) -> None:
+        if url.scheme() == markdown_render.CITE_SCHEME and url.path().isdigit():
+            self.sources.open_source(int(url.path()))
+
     def stop(self) -> None:
         self.cancel.set()
         self.status.setText("Stopping: the parts read are kept\u2026")
 
     def _done(self, result) -> None:
-        from .services import MARKER_RE
-
         self.summary, title, messages = result
         self.stop_button.hide()
         done = self.summary
@@ -69,9 +81,13 @@ class SummaryDialog(QDialog):
         saved = "; saved as a conversation" if self.conversation is not None else ""
         self.status.setText(f"Read {done.parts_done} of {done.parts} parts" +
                             (" (stopped)" if done.finish_reason == "cancelled" else "") + saved + ".")
-        linked = MARKER_RE.sub(lambda m: f'<a href="#{m.group(1).strip()}">[{m.group(1).strip()}]</a>',
-                               html.escape(done.text))
-        self.text.setHtml(linked.replace("\n", "<br>"))
+        # Rendered as an answer is: [n] links, and the statements the document does not back marked.
+        self.text.setHtml(markdown_render.render(done.text, done.claims, done.sources))
+        check = markdown_render.check_summary(done.claims)
+        self.check_note.setText(
+            f'<span style="background-color:{markdown_render.CHECK_BACKGROUND};">&nbsp;{markdown_render.CHECK_MARKER}'
+            f"&nbsp;</span> {html.escape(check)}" if check else "")
+        self.check_note.setVisible(bool(check))
         self.sources.set_sources(done.sources, which=f"Pages of {self.path.name} the summary cites")
         if self.conversation is not None:
             self.saved.emit(self.conversation)

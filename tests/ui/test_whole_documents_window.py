@@ -5,8 +5,9 @@ conversation. Real demo model, real files, the real encrypted history."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 
+from app.ui import markdown_render
 from app.ui.extraction_table import CORRECTED, FLAG_COLOUR, UNVERIFIED, ExtractionModel, sortable
 from app.ui.services import warm_up
 from app.ui.services.whole_documents import Cell, Field, Row, corrected_cell
@@ -97,6 +98,13 @@ def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, h
         qtbot.addWidget(summary)
         qtbot.waitUntil(lambda: summary.summary is not None, timeout=120000)
         assert summary.summary.text and "saved" in summary.status.text()
+        # shown as an answer is: statements the document does not back counted under the summary
+        check = markdown_render.check_summary(summary.summary.claims)
+        assert summary.check_note.isVisible() == bool(check) and (not check or check in summary.check_note.text())
+        if summary.summary.sources:
+            first = summary.summary.sources[0]["n"]
+            summary.text.anchorClicked.emit(QUrl(f"{markdown_render.CITE_SCHEME}:{first}"))
+            assert str(summary.sources.viewer.path).endswith("lease.txt")
         qtbot.waitUntil(lambda: any(c.title == "Summary of lease.txt" for c in window.keeper.list()), timeout=20000)
     assert probe.calls == [], "\n".join(probe.calls)
     window.close()  # waits for the history writes still queued

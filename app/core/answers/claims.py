@@ -236,11 +236,22 @@ def overlap(claim: _Facts, passage: _Facts) -> float:
     return len(claim.words & passage.words) / len(claim.words)
 
 
+# A list item's marker that split_claims gives as a claim of its own ("3. ", "2) ", "- "): the item's
+# number is not a fact. A number opening a sentence in running text ("7. dh-python ...") still is.
+_LIST_MARKER = re.compile(r"\s*(?:\d{1,3}[.)]|[-*+\u2022])\s*")
+
+
+def _statement(text: str) -> str:
+    """What a claim states: its text without citation markers; nothing for a bare list marker."""
+    plain = MARKER_RE.sub("", text).strip()
+    return "" if _LIST_MARKER.fullmatch(plain) else plain
+
+
 def check_claims(answer: str, passages: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> list[Claim]:
     """Claims of `answer`, each marked supported or not by the numbered passages (1-based)."""
     texts = split_claims(answer)
     claims = [Claim(t) for t in texts]
-    to_check = [c for c in claims if content_words(c.text) or numbers(MARKER_RE.sub("", c.text))]
+    to_check = [c for c in claims if content_words(c.text) or numbers(_statement(c.text))]
     for c in claims:
         if c not in to_check:
             c.reason = "no statement to check"
@@ -249,7 +260,7 @@ def check_claims(answer: str, passages: Sequence[str], embed: Callable[[list[str
             c.supported, c.reason = False, "no source to check it against"
         return claims
     facts = [_facts(p) for p in passages]
-    vectors = embed([MARKER_RE.sub("", c.text).strip() for c in to_check] + list(passages))
+    vectors = embed([_statement(c.text) for c in to_check] + list(passages))
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     claim_vecs, passage_vecs = vectors[: len(to_check)], vectors[len(to_check):]
     for claim, vec in zip(to_check, claim_vecs):
@@ -259,7 +270,7 @@ def check_claims(answer: str, passages: Sequence[str], embed: Callable[[list[str
 
 def _judge(claim: Claim, vec: np.ndarray, passage_vecs: np.ndarray, facts: list[_Facts], count: int) -> None:
     cited = [n for n in cited_numbers(claim.text) if 1 <= n <= count]
-    mine = _facts(MARKER_RE.sub("", claim.text))
+    mine = _facts(_statement(claim.text))
     if _ABSENCE.search(claim.text) and not mine.numbers:
         claim.sources, claim.reason = cited, "says the documents do not answer this"
         return

@@ -93,3 +93,17 @@ def test_a_number_from_another_context_of_the_passage_does_not_count(embedder):
 def test_a_factual_negative_is_checked_not_taken_for_a_refusal(embedder):
     [claim] = check(embedder, "The Lease does not allow the Tenant to sublet to Baker Estates GmbH [1].")
     assert not claim.supported and claim.reason != "says the documents do not answer this"
+
+
+def test_a_list_items_number_is_not_a_fact_it_states(embedder):
+    answer = ("The lease sets out:\n7. The Tenant may terminate this Lease by giving ninety (90) days' written "
+              "notice [1].\n8) Termination\n- 14 days\n")
+    claims = check(embedder, answer)
+    assert "".join(c.text for c in claims) == answer
+    by_text = {c.text.strip(): c for c in claims}
+    markers = [c for c in claims if c.text.strip() in ("7.", "8)", "-")]
+    assert all(c.reason == "no statement to check" for c in markers)  # "7." and "8)" are no facts to back
+    item = next(c for t, c in by_text.items() if t.startswith("The Tenant may terminate"))
+    assert item.supported, item.reason
+    fourteen = next(c for t, c in by_text.items() if "14 days" in t)
+    assert not fourteen.supported and "14" in fourteen.reason  # a number that is the statement still counts
