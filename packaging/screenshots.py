@@ -87,18 +87,19 @@ SCANNED_LETTER = ["Harbour Holdings Ltd, 2 Dock Road, Lyon", "", "Dear Meridian 
 def write_scanned_letter(path: Path) -> None:
     """A letter as a scanner gives it: an image of the page, slightly turned, with no text layer."""
     from PySide6.QtCore import QRectF, Qt
-    from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTransform
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
     page = QImage(1240, 900, QImage.Format.Format_RGB32)  # 150 dpi, the top half of an A4 page
     page.fill(QColor(250, 249, 245))
     painter = QPainter(page)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.rotate(0.6)  # fed into the scanner not quite straight
     painter.setFont(QFont("DejaVu Serif", 15))
     painter.setPen(QColor(35, 35, 40))
     for n, line in enumerate(SCANNED_LETTER):
         painter.drawText(QRectF(140, 110 + n * 52, 1000, 50), Qt.AlignmentFlag.AlignLeft, line)
     painter.end()
-    page.transformed(QTransform().rotate(0.6), Qt.TransformationMode.SmoothTransformation).save(str(path))
+    page.save(str(path))
 
 
 def wait(app, condition, timeout: float = 180.0) -> None:
@@ -239,7 +240,10 @@ def capture(out: Path) -> list[Path]:
     letter = docs.parent / "Letter - notice of renewal (scan).png"
     window.show_chat()
     window.set_sources_visible(True)
-    window.sources.viewer.show_source(letter, 1, "ninety days written notice before the end of the term.")
+    window.sources.set_sources([{"n": 1, "library": done[0].library, "file": str(letter), "page": 1, "heading": None,
+                                 "excerpt": "ninety days written notice before the end of the term.",
+                                 "score": 0.71, "cited": True}])
+    window.sources.open_source(1)
     wait(app, lambda: window.sources.viewer.highlighted, timeout=30)
     window.split.setSizes([250, 640, 550])
     shot("16-scan-highlights")
