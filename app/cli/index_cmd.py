@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.cli import fail, print_json
 from app.core.index.embedder import Embedder, EmbedderError
+from app.core.library.ingest.model import page_label
 from app.core.library.libraries import LibraryError, LibraryManager
 from app.core.index.store import StoreError, StoreInUse
 from app.core.library.sync import sync_library
@@ -91,7 +92,7 @@ def run(args) -> int:
                     print(f"  needs OCR (pages {', '.join(map(str, f['pages']))}): {f['file']}")
                 for f in report.unreadable:
                     for page in f["pages"]:
-                        print(f"  page {page['page']}: {page['reason']}: {f['file']}")
+                        print(f"  {page_label(page)}: {page['reason']}: {f['file']}")
                 if report.ocr_note:
                     print(f"  scanned pages were not read: {report.ocr_note}")
             if cancel.is_set():

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from . import tasks
 from .errors import show_error
 from .library_files import LibraryFiles
-from .services import Services, error_kind, start_folder_watcher
+from .services import Services, error_kind, page_label, start_folder_watcher
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +380,7 @@ class LibrariesView(QWidget):
         self.running.pop(name, None)
         self.failures[name] = list(report.failed) + [
             {"file": n["file"], "reason": "has scanned pages without text (needs OCR)"} for n in report.needs_ocr] + [
-            {"file": u["file"], "reason": "; ".join(f"page {p['page']}: {p['reason']}" for p in u["pages"])}
+            {"file": u["file"], "reason": "; ".join(f"{page_label(p)}: {p['reason']}" for p in u["pages"])}
             for u in report.unreadable]
         self._show_failures()
         self.reload()

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu
 
 from . import tasks
+from .services import page_label
 
 MAX_PAGES_LISTED = 5
 STATE_WORDS = {
@@ -26,7 +27,7 @@ def file_words(status) -> str:
     elif status.state in ("failed", "needs_ocr") and status.reason:
         words += f": {status.reason}"
     for page in status.unreadable[:MAX_PAGES_LISTED]:  # scanned pages OCR could not read, with why
-        words += f"; page {page['page']}: {page['reason']}"
+        words += f"; {page_label(page)}: {page['reason']}"
     if len(status.unreadable) > MAX_PAGES_LISTED:
         words += f"; {len(status.unreadable) - MAX_PAGES_LISTED} more pages unread"
     return f"{Path(status.path).name} \u2014 {words}"

@@ -113,3 +113,15 @@ def cer(reference: str, hypothesis: str) -> float:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
         previous = current
     return previous[-1] / max(1, len(ref))
+
+
+def email_with_pdfs(attachments: dict[str, bytes]) -> bytes:
+    """An .eml from a court clerk with these PDFs attached (name -> bytes)."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "clerk@court.example", "team@firm.example", "Signed order"
+    message.set_content("The signed order is attached.")
+    for name, data in attachments.items():
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return message.as_bytes()

@@ -135,3 +135,13 @@ def test_the_folder_picker_remembers_the_last_place(qtbot, tmp_path):
     qtbot.addWidget(later)
     later.add_folder()
     assert opened_at[0] == Path.home() and opened_at[2] == matters
+
+
+def test_an_unread_page_of_an_e_mails_attachment_is_named_with_its_attachment():
+    from app.core.library.sync_state import FileStatus
+    from app.ui.library_files import file_words
+
+    status = FileStatus("/mail/order.eml", "indexed", "", 3, (
+        {"page": 2, "reason": "no text found (drawing or blank page)", "attachment": "signed-order.pdf"},))
+    assert file_words(status) == ("order.eml \u2014 indexed; page 2 of attachment signed-order.pdf: "
+                                  "no text found (drawing or blank page)")

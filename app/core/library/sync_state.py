@@ -242,20 +242,24 @@ def read_files(path: Path) -> list[FileStatus]:
         return []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
-        rows = con.execute("SELECT path, status, reason, needs_ocr, chunks, unreadable FROM files ORDER BY path").fetchall()
+        rows = con.execute("SELECT path, status, reason, needs_ocr, chunks, unreadable, kind FROM files "
+                           "ORDER BY path").fetchall()
     except sqlite3.OperationalError:  # a library indexed before OCR: no `unreadable` column yet
-        rows = [(*row, "[]") for row in con.execute(
-            "SELECT path, status, reason, needs_ocr, chunks FROM files ORDER BY path").fetchall()]
+        rows = [(*row, "[]", kind) for *row, kind in con.execute(
+            "SELECT path, status, reason, needs_ocr, chunks, kind FROM files ORDER BY path").fetchall()]
     except sqlite3.Error:
         return []
     finally:
         con.close()
     out = []
-    for file, status, reason, needs_ocr, chunks, unreadable in rows:
+    for file, status, reason, needs_ocr, chunks, unreadable, kind in rows:
         pages = json.loads(needs_ocr or "[]") if status == "ok" else []
         if status == "ok":
             state = "needs_ocr" if pages else "indexed"
-            reason = f"pages without text: {', '.join(str(p) for p in pages[:20])}" if pages else ""
+            if kind == "email":  # numbered across its attachments, not pages of the e-mail
+                reason = f"{len(pages)} scanned page{'s' if len(pages) != 1 else ''} in its attachments" if pages else ""
+            else:
+                reason = f"pages without text: {', '.join(str(p) for p in pages[:20])}" if pages else ""
         elif status == "failed":
             state = "too_large" if (reason or "").startswith(TOO_LARGE) else "failed"
         else:

@@ -42,7 +42,7 @@ _ON_FIRST_USE = {
     **dict.fromkeys(("CUT_OFF", "CUT_OFF_NOTE", "KeyStoreError", "api_key_source", "store_api_key"), "model_server"),
     **dict.fromkeys(("ExportError", "FORMATS", "WINDOW_FORMATS", "export_job"), "export"),
     **dict.fromkeys(("RENDERED_SUFFIXES", "missing_source_message", "render_document"), "documents"),
-    **dict.fromkeys(("SCAN_SUFFIXES", "ScanPage", "load_scan_page"), "scans"),
+    **dict.fromkeys(("SCAN_SUFFIXES", "ScanPage", "load_scan_page", "page_label"), "scans"),
     **dict.fromkeys(("CORRUPT", "INCOMPLETE", "MISMATCH", "UNVERIFIED", "VERIFIED", "ModelEntry", "ModelInfo",
                      "import_model_file"), "models"),
 }

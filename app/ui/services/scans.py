@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.library.ingest.model import page_label  # noqa: F401 - where an unread page is, for the views
 from app.core.library.ingest.page_images import IMAGE_SUFFIXES, page_image
 from app.core.library.ingest.reading import read_limited
 from app.core.library.ocr_cache import read_page

@@ -17,7 +17,7 @@ from app.core.library.ingest.pdf import usable_text
 from app.core.library.ingest.scanned import NO_TEXT, OcrContext
 from app.core.library.ocr_cache import OcrCache
 from tests.core.ingest_files import pdf_bytes
-from tests.helpers.scans import EUROPEAN, cer, render_page, save_pdf, save_tiff
+from tests.helpers.scans import EUROPEAN, cer, email_with_pdfs, render_page, save_pdf, save_tiff
 
 CONTRACT = ["The tenant shall pay the rent on the first day of each month.",
             "Notice of termination must be given three months in advance."]
@@ -174,3 +174,32 @@ def test_text_layers_that_are_junk_are_not_used():
     assert usable_text("1 Introduction . . . . . . . . . . . . 1")
     assert not usable_text("  \n ")
     assert not usable_text("\ue000\ue001\ue002\ue003 \ue004\ue005 ab")  # private-use glyphs: a broken encoding
+
+
+def _scan_pdf(tmp_path, *lines: str) -> bytes:
+    path = save_pdf([render_page([line], height_in=1.2)[0] for line in lines], tmp_path / "scan.pdf")
+    return path.read_bytes()
+
+
+def test_a_scanned_attachment_waits_for_ocr_then_is_read_under_its_name(tmp_path):
+    signed = _scan_pdf(tmp_path, "The court orders the sale of the vessel Aurora.", "Signed by the registrar in Bergen.")
+    data = email_with_pdfs({"signed-order.pdf": signed})
+    plain = parse_bytes(data, Path("order.eml"))
+    assert plain.needs_ocr_pages == [1, 2] and "attachment signed-order.pdf: pages without a text layer (1, 2)" in plain.warnings
+    read = parse_bytes(data, Path("order.eml"), ocr=_context())
+    assert read.needs_ocr_pages == [] and read.unreadable_pages == []
+    pages = {b.heading: b.text for b in read.blocks if b.heading}
+    assert "vessel Aurora" in pages["Attachment: signed-order.pdf > Page 1"]
+    assert "registrar in Bergen" in pages["Attachment: signed-order.pdf > Page 2"]
+
+
+def test_an_unreadable_attachment_page_is_listed_with_its_attachment(tmp_path):
+    from PIL import Image
+
+    from app.core.library.ingest.model import page_label
+
+    blank = tmp_path / "blank.pdf"
+    Image.new("RGB", (600, 400), "white").save(blank, "PDF", resolution=150)
+    read = parse_bytes(email_with_pdfs({"cover.pdf": blank.read_bytes()}), Path("cover.eml"), ocr=_context())
+    [unread] = read.unreadable_pages
+    assert unread["reason"] == NO_TEXT and page_label(unread) == "page 1 of attachment cover.pdf"

@@ -11,7 +11,7 @@ from app.core.library.libraries import LibraryManager
 from app.core.library.sync import open_library_store, sync_library
 from app.core.library.sync_state import SyncState, read_files
 from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
-from tests.helpers.scans import render_page, save_pdf, save_tiff
+from tests.helpers.scans import email_with_pdfs, render_page, save_pdf, save_tiff
 
 pytestmark = pytest.mark.slow
 
@@ -135,3 +135,22 @@ def test_what_ocr_read_is_deleted_once_no_library_holds_the_file(tmp_path, embed
 
     manager.delete("Two")
     assert b"florins" not in _cache_bytes()  # overwritten, not only unlinked from the table
+
+
+def test_a_scanned_attachment_of_an_e_mail_is_read_by_the_ocr_pass(tmp_path, embedder):
+    root = tmp_path / "mail"
+    root.mkdir()
+    scan = save_pdf([render_page(["The court orders the sale of the vessel Aurora."], height_in=1.2)[0]],
+                    tmp_path / "scan.pdf")
+    (root / "order.eml").write_bytes(email_with_pdfs({"signed-order.pdf": scan.read_bytes()}))
+    settings = Settings()
+    settings.set("ocr.enabled", False)
+    lib = LibraryManager().create("Mail", [root])
+    sync_library(lib, embedder, settings=settings)
+    [waiting] = read_files(lib.state_db)
+    assert (waiting.state, waiting.reason) == ("needs_ocr", "1 scanned page in its attachments")
+
+    report = sync_library(lib, embedder)  # OCR on again
+    assert report.scanned == [str(root / "order.eml")] and report.ocr_pages == 1
+    assert [s.state for s in read_files(lib.state_db)] == ["indexed"]
+    assert _search(lib, embedder, "sale of the vessel Aurora ordered by the court")[0] == "order.eml"

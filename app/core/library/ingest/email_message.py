@@ -1,18 +1,23 @@
-"""E-mail (.eml) via the standard library: headers, body, and attachments of supported types."""
+"""E-mail (.eml) via the standard library: headers, body, and attachments of supported types.
+
+A scanned attachment (an image-only PDF, a photo of a signed page) is read by OCR in the sync's OCR
+pass like any scanned file: until then the e-mail lists as many pages needing OCR as its attachments
+have (numbered 1..n across them), and pages OCR cannot read are listed with their attachment."""
 from __future__ import annotations
 
 import email
 import email.policy
 from pathlib import Path, PurePath
 
-from .model import Block, ParsedDocument, ParseError
+from .model import Block, OcrCancelled, ParsedDocument, ParseError
 from .reading import decode_text
 
 MAX_DEPTH = 3  # e-mails forwarded as attachments of attachments
 MAX_ATTACHMENTS = 200
 
 
-def parse_email(data: bytes, path: Path, depth: int = 0) -> ParsedDocument:
+def parse_email(data: bytes, path: Path, depth: int = 0, ocr=None) -> ParsedDocument:
+    """`ocr`: a scanned.OcrContext, to read the scanned pages of its attachments too."""
     from .parse import parse_bytes  # attachments go through the same dispatcher
 
     try:
@@ -59,11 +64,11 @@ def parse_email(data: bytes, path: Path, depth: int = 0) -> ParsedDocument:
         if index >= MAX_ATTACHMENTS:
             doc.warnings.append(f"only the first {MAX_ATTACHMENTS} attachments were read")
             break
-        _add_attachment(doc, name, part, depth, parse_bytes)
+        _add_attachment(doc, name, part, depth, parse_bytes, ocr)
     return doc
 
 
-def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_bytes) -> None:
+def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_bytes, ocr) -> None:
     from .parse import supported_name
 
     if part.get_content_type() == "message/rfc822" and not name.lower().endswith(".eml"):
@@ -78,7 +83,9 @@ def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_byte
         data = _part_bytes(part)
         if not data:
             raise ParseError("empty file")
-        inner = parse_bytes(data, doc.path.parent / name, _depth=depth + 1)
+        inner = parse_bytes(data, doc.path.parent / name, _depth=depth + 1, ocr=ocr)
+    except OcrCancelled:
+        raise
     except ParseError as exc:
         doc.warnings.append(f"attachment {name} skipped: {exc.reason}")
         return
@@ -94,6 +101,9 @@ def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_byte
     if inner.needs_ocr_pages:
         pages = ", ".join(map(str, inner.needs_ocr_pages[:20]))
         doc.warnings.append(f"attachment {name}: pages without a text layer ({pages})")
+        first = len(doc.needs_ocr_pages) + 1
+        doc.needs_ocr_pages.extend(range(first, first + len(inner.needs_ocr_pages)))
+    doc.unreadable_pages.extend({**unread, "attachment": name} for unread in inner.unreadable_pages)
     doc.warnings.extend(f"attachment {name}: {w}" for w in inner.warnings)
 
 

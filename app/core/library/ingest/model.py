@@ -18,7 +18,8 @@ class ParsedDocument:
     title: str
     blocks: list[Block]
     needs_ocr_pages: list[int] = field(default_factory=list)  # scanned pages: no usable text layer, not read yet
-    unreadable_pages: list[dict] = field(default_factory=list)  # {"page", "reason"[, "cap"]}: not read, and why
+    # {"page", "reason"[, "cap"][, "attachment"]}: not read, and why (page_label names where)
+    unreadable_pages: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # plain-language notes for the user
     kind: str = "text"  # "pdf", "docx", "text", "markdown", "html", "email", "odt", "rtf", "image"
 
@@ -37,3 +38,9 @@ class OcrCancelled(Exception):
 
 def join_heading(path: list[str]) -> str | None:
     return " > ".join(path) if path else None
+
+
+def page_label(unread: dict) -> str:
+    """Where an unread page is: "page 3", or "page 3 of attachment scan.pdf" inside an e-mail."""
+    where = f"page {unread.get('page')}"
+    return f"{where} of attachment {unread['attachment']}" if unread.get("attachment") else where

@@ -81,7 +81,7 @@ def parse_bytes(data: bytes, path: Path, _depth: int = 0, ocr=None) -> ParsedDoc
         raise ParseError("empty file")
     try:
         if path.suffix.lower() == ".eml":
-            return parser(data, path, depth=_depth)
+            return parser(data, path, depth=_depth, ocr=ocr)
         if ocr is not None and path.suffix.lower() in OCR_SUFFIXES:
             return parser(data, path, ocr=ocr)
         return parser(data, path)
