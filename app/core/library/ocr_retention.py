@@ -43,7 +43,9 @@ def prune(state_dbs: Iterable[Path], path: Path | None = None) -> int | None:
         con.execute("PRAGMA secure_delete=ON")
         con.execute("CREATE TEMP TABLE live (hash TEXT PRIMARY KEY)")
         con.executemany("INSERT INTO live VALUES (?)", [(h,) for h in live])
-        gone = con.execute("DELETE FROM pages WHERE hash NOT IN (SELECT hash FROM live)").rowcount
+        # An e-mail attachment's pages are kept under "<e-mail's hash>/<attachment's hash>" (scanned.py).
+        gone = con.execute("DELETE FROM pages WHERE hash NOT IN (SELECT hash FROM live) AND (instr(hash, '/') = 0 "
+                           "OR substr(hash, 1, instr(hash, '/') - 1) NOT IN (SELECT hash FROM live))").rowcount
         con.commit()
         if gone:  # the deleted text must not live on in the write-ahead log either
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

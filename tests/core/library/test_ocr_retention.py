@@ -52,3 +52,9 @@ def test_an_unreadable_library_state_stops_the_pruning(tmp_path):
 def test_no_cache_yet_is_nothing_to_do(tmp_path):
     assert not cache_path().exists()
     assert prune([tmp_path / "none.sqlite3"]) == 0 and not cache_path().exists()
+
+
+def test_an_e_mail_attachments_pages_live_as_long_as_the_e_mail(tmp_path):
+    _cache_with("mail-1/attachment-a", "mail-2/attachment-a", "attachment-a")
+    assert prune([_state(tmp_path / "one.sqlite3", "mail-1")]) == 2
+    assert _keys() == {"mail-1/attachment-a"}

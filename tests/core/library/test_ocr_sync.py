@@ -7,7 +7,9 @@ import threading
 import pytest
 
 from app.core.foundation.settings import Settings
+from app.core.library.content_ids import file_hash
 from app.core.library.libraries import LibraryManager
+from app.core.library.ocr_cache import OcrCache
 from app.core.library.sync import open_library_store, sync_library
 from app.core.library.sync_state import SyncState, read_files
 from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
@@ -154,3 +156,19 @@ def test_a_scanned_attachment_of_an_e_mail_is_read_by_the_ocr_pass(tmp_path, emb
     assert report.scanned == [str(root / "order.eml")] and report.ocr_pages == 1
     assert [s.state for s in read_files(lib.state_db)] == ["indexed"]
     assert _search(lib, embedder, "sale of the vessel Aurora ordered by the court")[0] == "order.eml"
+
+    mail_key = file_hash(str(root / "order.eml"))
+
+    def attachment_pages() -> int:  # kept under the e-mail's key, which the library's state lists
+        cache = OcrCache()
+        try:
+            return cache.con.execute("SELECT COUNT(*) FROM pages WHERE hash LIKE ?", (mail_key + "/%",)).fetchone()[0]
+        finally:
+            cache.close()
+
+    (root / "note.txt").write_text("A note on the auction of the vessel.", encoding="utf-8")
+    assert sync_library(lib, embedder).indexed == [str(root / "note.txt")]  # a sync that prunes
+    assert attachment_pages() == 1
+    (root / "order.eml").unlink()
+    sync_library(lib, embedder)
+    assert attachment_pages() == 0

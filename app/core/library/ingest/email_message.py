@@ -5,6 +5,7 @@ pass like any scanned file: until then the e-mail lists as many pages needing OC
 have (numbered 1..n across them), and pages OCR cannot read are listed with their attachment."""
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 from pathlib import Path, PurePath
@@ -60,12 +61,23 @@ def parse_email(data: bytes, path: Path, depth: int = 0, ocr=None) -> ParsedDocu
     if text.strip():
         doc.blocks.append(Block(text=text.strip()))
 
+    ocr = _for_attachments(ocr, data)
     for index, (name, part) in enumerate(attachments):
         if index >= MAX_ATTACHMENTS:
             doc.warnings.append(f"only the first {MAX_ATTACHMENTS} attachments were read")
             break
         _add_attachment(doc, name, part, depth, parse_bytes, ocr)
     return doc
+
+
+def _for_attachments(ocr, data: bytes):
+    """The OCR context for this e-mail's attachments: their pages cached under the e-mail's own key
+    (the outermost e-mail's, for a forwarded one), which the library's state knows."""
+    if ocr is None or ocr.holder:
+        return ocr
+    from .scanned import content_key
+
+    return dataclasses.replace(ocr, holder=content_key(data))
 
 
 def _add_attachment(doc: ParsedDocument, name: str, part, depth: int, parse_bytes, ocr) -> None:

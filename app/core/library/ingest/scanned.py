@@ -30,6 +30,9 @@ class OcrContext:
     cancel: object = None  # has is_set(): checked between pages
     max_pages: int = 200  # per file (settings ocr.max_pages_per_file)
     on_page: Callable[[], None] | None = None  # a page is done (read, cached or unreadable)
+    # The content key of the file that holds the one being read (an e-mail and its attachment): cached
+    # pages are kept under "<holder>/<attachment>", so they live as long as a library holds the e-mail.
+    holder: str = ""
 
 
 def content_key(data: bytes) -> str:
@@ -40,7 +43,7 @@ def content_key(data: bytes) -> str:
 def read_scanned(doc: ParsedDocument, context: OcrContext, data: bytes, image_for_page: Callable) -> None:
     """Reads doc.needs_ocr_pages in place: their text becomes blocks (in page order, replacing what the
     text layer gave for that page), the pages left unreadable go to doc.unreadable_pages with why."""
-    key = content_key(data)
+    key = f"{context.holder}/{content_key(data)}" if context.holder else content_key(data)
     pages = list(doc.needs_ocr_pages)
     read: dict[int, ocr.OcrPage] = {}
     for number, page in enumerate(pages):
