@@ -29,7 +29,7 @@ def register(sub) -> None:
     export = hs.add_parser("export", help="write one conversation with its cited sources to a .md, .txt or .docx file")
     export.add_argument("id", type=int)
     export.add_argument("file", help="where to write it; the format follows the extension")
-    wipe = hs.add_parser("delete-all", help="delete every conversation and scrub the database files")
+    wipe = hs.add_parser("delete-all", help="delete every conversation and extracted table and scrub the database files")
     wipe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     hs.add_parser("change-passphrase",
                   help="re-wrap the history key under a new passphrase (only without an OS keychain); "
@@ -48,7 +48,8 @@ def run(args) -> int:
     if action == "delete-all" and not args.yes:
         if not sys.stdin.isatty():
             return fail("delete-all needs --yes when not run from a terminal")
-        if input("Delete every saved conversation? This cannot be undone. [y/N] ").strip().lower() != "y":
+        if input("Delete every saved conversation and extracted table? This cannot be undone. [y/N] "
+                 ).strip().lower() != "y":
             return 1
     try:
         history = open_cli_history(Settings().get("history.retention_days"))
@@ -106,7 +107,7 @@ def _act(history, action: str, args) -> int:
         print(f"Deleted conversation #{args.id}.")
         return 0
     history.delete_all()
-    print("All conversations deleted; the database was compacted and its journal cleared.")
+    print("All conversations and extracted tables deleted; the database was compacted and its journal cleared.")
     return 0
 
 

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from .errors import error_dialog, plain_message
 from .passphrase_dialog import PassphraseDialog
 
-DELETE_ALL_QUESTION = ("Delete every saved conversation? This cannot be undone: the history files are scrubbed, "
-                       "and no copy is kept. Your documents and libraries are not touched.")
+DELETE_ALL_QUESTION = ("Delete every saved conversation and extracted table? This cannot be undone: the history "
+                       "files are scrubbed, and no copy is kept. Your documents and libraries are not touched.")
 
 
 def change_passphrase(window, parent=None) -> PassphraseDialog:
