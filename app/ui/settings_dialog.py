@@ -25,7 +25,7 @@ PAGES: list[tuple[str, list[tuple[str, str, str, Any, str]]]] = [
         ("history.enabled", "Keep conversation history (encrypted)", "bool", None,
          "Conversations are saved encrypted on this computer; when off, they are gone when you close Strongroom."),
         ("history.retention_days", "Delete conversations older than (days)", "int", (0, 3650, "Keep until deleted"),
-         "Older conversations are deleted each time Strongroom starts."),
+         "Older conversations and extracted tables are deleted each time Strongroom starts."),
     ]),
     ("Answers", [
         ("retrieval.top_k", "Passages per answer", "int", (1, 50, None),
