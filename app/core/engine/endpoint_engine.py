@@ -257,7 +257,7 @@ class EndpointEngine:
         # The server's own count when it reports usage (below), else ours, else the estimate.
         timings.prompt_tokens = fitted.prompt_tokens or (
             estimate_tokens(self.render(fitted.messages)) + TOKENS_PER_MESSAGE * (len(fitted.messages) + 1))
-        stream = self._stream(gen, server, sampling.json_schema is not None,
+        chunks = self._stream(gen, server, sampling.json_schema is not None,
                               lambda form: request_body(loaded.info.id, fitted.messages, sampling, fitted.max_tokens,
                                                         form))
         pieces: list[str] = []
@@ -265,7 +265,7 @@ class EndpointEngine:
         first_at = last_at = 0.0
         reported_tokens = 0
         try:
-            for chunk in stream:
+            for chunk in chunks:
                 text, reason, usage = read_chunk(chunk)
                 if usage:
                     reported_tokens = usage.get("completion_tokens", reported_tokens)
@@ -281,7 +281,7 @@ class EndpointEngine:
                     gen._emit(text)
                     if "\n" in text and repeating_lines("".join(pieces)):
                         finish = REPETITION  # a runaway loop is stopped here, as the local engine does
-                        stream.abort()
+                        gen._on_cancel()  # the open stream's abort: the server stops generating
                         break
         except StreamCut as exc:
             if not finish:  # a stream that broke after the last word but before [DONE] lost nothing

@@ -10,6 +10,7 @@ import pytest
 
 from app.core.engine.endpoint_engine import EndpointEngine, endpoint_model, estimate_tokens
 from app.core.engine.interface import CUT_OFF, EngineError
+from app.core.engine.repetition import FINISH_REASON as REPETITION
 from app.core.engine.sampling import SamplingParams
 from app.core.foundation.settings import Settings
 from tests.helpers.certs import make_pki
@@ -249,6 +250,26 @@ def test_a_stream_cut_midway_keeps_the_partial_answer(hostile):
 
     seen, done = ask(hostile, route)
     assert done.finish_reason == CUT_OFF and done.text == "The notice period is " == "".join(seen)
+
+
+def test_a_server_model_repeating_itself_is_stopped_and_its_stream_closed(hostile):
+    closed = []
+
+    def route(h):
+        h.start_stream()
+        try:
+            for _ in range(2000):  # a loop the server would go on with until max_tokens
+                h.event(piece("The lease ends in May.\n"))
+                time.sleep(0.005)
+        except OSError:
+            closed.append(True)  # the client shut the connection: the server stops generating
+
+    seen, done = ask(hostile, route)
+    assert done.finish_reason == REPETITION and done.text.count("The lease ends in May.") == len(seen) < 10
+    deadline = time.monotonic() + 5
+    while not closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert closed
 
 
 def test_a_stream_that_goes_silent_is_cut_off_within_the_timeout(hostile):
