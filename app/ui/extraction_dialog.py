@@ -64,7 +64,7 @@ class ExtractionDialog(QDialog):
         split.addWidget(self.viewer)
         split.setSizes([650, 450])
         layout.addWidget(split, 1)
-        self.legend = QLabel("\u26a0 the quote was not found in the document: check it.  "
+        self.legend = QLabel("\u26a0 the quote is not in the document or does not show the value: check it.  "
                              "\u270e corrected by hand.  Double-click a value to correct it.")
         self.legend.setObjectName("cardMeta")
         layout.addWidget(self.legend)
