@@ -3,7 +3,9 @@ off the UI thread, the source viewer beside it, Stop, and Export to CSV, Excel o
 
 The library's last table, with its hand corrections, is kept in the history (through the window's
 conversation keeper, so in the encrypted history when it is on) and shown when the dialog opens again:
-saved every few rows while extracting, at the end, and after each correction."""
+saved every few rows while extracting, at the end, and after each correction. Update reads only the
+documents added or changed since (by content hash) and drops the rows of documents gone, keeping the
+other rows and their corrections."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,6 +32,8 @@ class ExtractionDialog(QDialog):
         self.work, self.lib, self.keeper = documents_service, lib, keeper
         self.source = ""  # where the fields of the table on screen came from
         self.complete = False  # the table on screen holds a row for every document
+        self.hashes: dict[str, str] = {}  # each row's file -> its content hash when it was read
+        self._reading: dict[str, str] = {}  # this run's plan: the files to read -> their hash now
         self.setWindowTitle(f"Extract table \u2014 {lib.name}")
         self.resize(1100, 680)
         self.model: ExtractionModel | None = None
@@ -43,6 +47,11 @@ class ExtractionDialog(QDialog):
         self.start_button = QPushButton("Extract")
         self.start_button.setObjectName("primary")
         self.start_button.clicked.connect(self.start)
+        self.update_button = QPushButton("Update")
+        self.update_button.setToolTip("Read only the documents added or changed since this table; "
+                                      "rows of the others, corrections included, stay as they are")
+        self.update_button.clicked.connect(self.update_table)
+        self.update_button.hide()
         self.stop_button = QPushButton("Stop")
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.hide()
@@ -50,7 +59,8 @@ class ExtractionDialog(QDialog):
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export)
         self.status = QLabel("Choose the fields, then Extract.")
-        for w in (QLabel("Fields:"), self.fields_box, self.start_button, self.stop_button, self.export_button):
+        for w in (QLabel("Fields:"), self.fields_box, self.start_button, self.update_button, self.stop_button,
+                  self.export_button):
             head.addWidget(w)
         head.addWidget(self.status, 1)
         layout.addLayout(head)
@@ -75,12 +85,13 @@ class ExtractionDialog(QDialog):
         if table is None or self.model is not None:  # none kept, or an extraction began meanwhile
             return
         self._use_model(table.fields, table.source)
-        self.complete = table.complete
+        self.complete, self.hashes = table.complete, dict(table.hashes)
         for row in table.rows:
             self.model.add_row(row)
         self.export_button.setEnabled(bool(table.rows))
         self._fit_columns()
         self.start_button.setText("Extract again")
+        self.update_button.show()
         if table.source in self.work.templates():
             self.fields_box.setCurrentText(table.source)
         when = datetime.fromtimestamp(table.saved).strftime("%d %b %Y %H:%M") if table.saved else "earlier"
@@ -111,7 +122,7 @@ class ExtractionDialog(QDialog):
         from .services.whole_documents import SavedTable
 
         self.keeper.save_table(self.lib.id, SavedTable(self.source, list(self.model.fields), list(self.model.rows),
-                                                       self.complete))
+                                                       self.complete, hashes=dict(self.hashes)))
 
     def fields_source(self) -> str | None:
         choice = self.fields_box.currentText()
@@ -129,27 +140,48 @@ class ExtractionDialog(QDialog):
         except ValueError as exc:
             show_error(self, exc, "Extract table", "These fields cannot be used.")
             return
-        from .services.whole_documents import Cancel
-
         self._use_model(fields, source)
+        self.hashes = {}
+        self._run(everything=True)
+
+    def update_table(self) -> None:
+        """Reads only the documents added or changed since the table; drops rows of documents gone."""
+        if self.model is not None and self.task is None:
+            self._run(everything=False)
+
+    def _run(self, everything: bool) -> None:
+        from .services.whole_documents import Cancel, SavedTable
+
+        fields, kept = list(self.model.fields), SavedTable(self.source, [], list(self.model.rows), hashes=self.hashes)
         self.complete = False
         self.cancel = Cancel()
-        self.start_button.hide()
+        for button in (self.start_button, self.update_button):
+            button.hide()
         self.stop_button.show()
-        self.export_button.setEnabled(False)
+        self.export_button.setEnabled(bool(self.model.rows))
         self.status.setText("Reading the list of documents\u2026")
 
         def work(task):
+            current = self.work.document_hashes(self.lib)
+            to_read, gone = (list(current), []) if everything else kept.changes(current)
+            task.report(("plan", ({f: current[f] for f in to_read}, gone)))
             return self.work.extract(self.lib, fields, self.cancel, on_row=lambda row: task.report(("row", row)),
-                                     on_progress=lambda i, n: task.report(("progress", (i, n))))
+                                     on_progress=lambda i, n: task.report(("progress", (i, n))), paths=to_read)
 
         self.task = tasks.run_in_background(work, pass_task=True, on_progress=self._progress, on_success=self._done,
                                             on_failure=self._failed)
 
     def _progress(self, item) -> None:
         kind, value = item
-        if kind == "row":
-            self.model.add_row(value)
+        if kind == "plan":
+            self._reading, gone = value
+            self.model.remove_files(gone)
+            for file in gone:
+                self.hashes.pop(file, None)
+        elif kind == "row":
+            self.model.put_row(value)
+            if value.file in self._reading:
+                self.hashes[value.file] = self._reading[value.file]
             self.export_button.setEnabled(True)
             if len(self.model.rows) <= FIT_ROWS:
                 self._fit_columns()
@@ -163,6 +195,7 @@ class ExtractionDialog(QDialog):
         self.stop_button.hide()
         self.start_button.show()
         self.start_button.setText("Extract again")
+        self.update_button.show()
 
     def _done(self, result) -> None:
         self._finish()
@@ -171,8 +204,9 @@ class ExtractionDialog(QDialog):
         self._save()
         values = [c for r in self.model.rows for c in r.values.values() if c.value is not None]
         stopped = "Stopped. " if result.cancelled else ""
-        self.status.setText(f"{stopped}{len(self.model.rows)} documents; {sum(c.verified for c in values)} of "
-                            f"{len(values)} values quoted from the document.")
+        read = "" if len(result.rows) == len(self.model.rows) else f" ({len(result.rows)} read, the others kept)"
+        self.status.setText(f"{stopped}{len(self.model.rows)} documents{read}; {sum(c.verified for c in values)} of "
+                            f"{len(values)} values backed by their quote.")
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()

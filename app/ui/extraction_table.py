@@ -38,6 +38,21 @@ class ExtractionModel(QAbstractTableModel):
         self.rows.append(row)
         self.endInsertRows()
 
+    def put_row(self, row) -> None:
+        """Adds the row, or replaces the row of the same file (read again)."""
+        at = next((i for i, r in enumerate(self.rows) if r.file == row.file), None)
+        if at is None:
+            self.add_row(row)
+            return
+        self.rows[at] = row
+        self.dataChanged.emit(self.index(at, 0), self.index(at, self.columnCount() - 1))
+
+    def remove_files(self, files) -> None:
+        for at in sorted((i for i, r in enumerate(self.rows) if r.file in set(files)), reverse=True):
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self.rows[at]
+            self.endRemoveRows()
+
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt naming
         return 0 if parent.isValid() else len(self.rows)
 

@@ -91,7 +91,23 @@ def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, h
         qtbot.addWidget(reopened)
         assert [r.file for r in reopened.model.rows] == [r.file for r in model.rows]
         assert "Table extracted" in reopened.status.text() and "stopped" not in reopened.status.text()
+        # Update: only what was added or changed is read; the other rows keep their corrections.
+        proxy = reopened.table.model()
+        lease_at = next(r for r in range(2) if proxy.index(r, 0).data().startswith("lease.txt"))
+        assert proxy.setData(proxy.index(lease_at, 2), "7")
+        (docs / "nda.txt").write_text("This Agreement is governed by the laws of Norway for 4 years.\n",
+                                      encoding="utf-8")
+        (docs / "loan.txt").write_text("This Loan is governed by the laws of Ireland for 6 years.\n", encoding="utf-8")
+        assert not reopened.update_button.isHidden()
+        reopened.update_table()
+        qtbot.waitUntil(lambda: "values backed" in reopened.status.text(), timeout=180000)
+        assert "3 documents (2 read, the others kept)" in reopened.status.text()
+        rows = {r.file.rsplit("/", 1)[-1]: r for r in reopened.model.rows}
+        assert sorted(rows) == ["lease.txt", "loan.txt", "nda.txt"]
+        assert rows["lease.txt"].values["years"].value == 7 and rows["lease.txt"].values["years"].corrected
 
+        qtbot.waitUntil(lambda: not window.libraries_view.running, timeout=120000)
+        card = window.libraries_view.cards[name]  # the card as it is now (a sync after the new file redraws it)
         card.toggle_files(True)
         qtbot.waitUntil(lambda: card.files.loaded, timeout=20000)
         summary = card.files.summarize(str(docs / "lease.txt"))
@@ -110,7 +126,8 @@ def test_extract_table_and_summarize_in_the_window(qtbot, tmp_path, demo_gguf, h
     window.close()  # waits for the history writes still queued
     services.close()
     kept = saved_table(services.library_manager().get(name).id)
-    assert kept.complete and len(kept.rows) == 2 and [f.name for f in kept.fields] == ["governing_law", "years"]
+    assert kept.complete and len(kept.rows) == 3 and [f.name for f in kept.fields] == ["governing_law", "years"]
+    assert sorted(kept.hashes) == sorted(str(docs / n) for n in ("lease.txt", "loan.txt", "nda.txt"))
     saved = saved_messages("Summary of lease.txt")
     assert [m.role for m in saved] == ["user", "assistant"]
     assert saved[1].content == summary.summary.text and saved[1].sources == summary.summary.sources

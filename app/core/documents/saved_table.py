@@ -19,10 +19,19 @@ class SavedTable:
     rows: list[Row]
     complete: bool = True  # False: the extraction was stopped before the last document
     saved: float = field(default_factory=time.time)
+    hashes: dict[str, str] = field(default_factory=dict)  # each row's file -> its content hash when it was read
 
     def to_json(self) -> dict:
         return {"source": self.source, "fields": [f.to_json() for f in self.fields],
-                "rows": [r.to_json() for r in self.rows], "complete": self.complete, "saved": self.saved}
+                "rows": [r.to_json() for r in self.rows], "complete": self.complete, "saved": self.saved,
+                "hashes": dict(self.hashes)}
+
+    def changes(self, current: dict[str, str]) -> tuple[list[str], list[str]]:
+        """Against the library's documents now (file -> content hash): the files to read (new, changed,
+        or never read into a row) and the rows' files that left the library."""
+        to_read = [f for f, h in current.items() if self.hashes.get(f) != h]
+        gone = [r.file for r in self.rows if r.file not in current]
+        return to_read, gone
 
     @classmethod
     def from_json(cls, data: object) -> "SavedTable":
@@ -37,5 +46,9 @@ class SavedTable:
             raise ValueError("the saved table's rows are not rows of documents")
         saved = data.get("saved")
         source = data.get("source")
+        hashes = data.get("hashes")
+        if not isinstance(hashes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in hashes.items()):
+            hashes = {}  # every document counts as changed: an update reads them all
         return cls(source if isinstance(source, str) else "", fields, [Row.from_json(r) for r in rows],
-                   data.get("complete") is not False, float(saved) if isinstance(saved, (int, float)) else 0.0)
+                   data.get("complete") is not False, float(saved) if isinstance(saved, (int, float)) else 0.0,
+                   dict(hashes))

@@ -15,6 +15,7 @@ from app.core.documents.summarize import Summarizer, Summary
 from app.core.documents.table import Cell, Row, correct
 from app.core.documents.table_export import FORMATS, write_table
 from app.core.documents.typed_values import coerce
+from app.core.library.content_ids import file_hash
 
 from .conversations import ShownMessage
 
@@ -65,11 +66,25 @@ class WholeDocuments:
     def documents(lib) -> list[Path]:
         return library_documents(lib)
 
-    def extract(self, lib, fields: list[Field], cancel: Cancel, on_row=None, on_progress=None) -> ExtractionResult:
+    @staticmethod
+    def document_hashes(lib) -> dict[str, str]:
+        """Each document of the library now -> its content hash (a file that cannot be read is left out)."""
+        hashes = {}
+        for path in library_documents(lib):
+            try:
+                hashes[str(path)] = file_hash(str(path))
+            except OSError:
+                continue
+        return hashes
+
+    def extract(self, lib, fields: list[Field], cancel: Cancel, on_row=None, on_progress=None,
+                paths: list[str] | None = None) -> ExtractionResult:
+        """Every document of the library, or only `paths`."""
         engine = self._engine()
         picker = LibraryPicker(Retriever(self.services.embedder, self.services.shards().borrow), lib)
         extractor = Extractor(engine, fields, picker=picker)
-        return extractor.extract_files(library_documents(lib), cancel=cancel, on_row=on_row, on_progress=on_progress)
+        files = library_documents(lib) if paths is None else [Path(p) for p in paths]
+        return extractor.extract_files(files, cancel=cancel, on_row=on_row, on_progress=on_progress)
 
     def intake(self, lib):
         """One intake pass when the library has an extraction profile and a model is loaded (else None)."""

@@ -90,3 +90,13 @@ def test_odd_cells_are_kept_harmless():
     row = SavedTable.from_json(data).rows[0]
     assert (row.values["governing_law"].value, row.values["governing_law"].page) == (None, None)
     assert (row.values["renewal"].value, row.values["renewal"].page) == ("auto", None)
+
+
+def test_an_update_reads_new_changed_and_never_read_documents_and_drops_those_gone():
+    table = SavedTable("contract-basics", [Field("law", "string")],
+                       [Row("/m/same.pdf"), Row("/m/changed.pdf"), Row("/m/gone.pdf"), Row("/m/unhashed.pdf")],
+                       hashes={"/m/same.pdf": "a", "/m/changed.pdf": "b", "/m/gone.pdf": "c"})
+    current = {"/m/same.pdf": "a", "/m/changed.pdf": "B", "/m/unhashed.pdf": "d", "/m/new.pdf": "e"}
+    assert table.changes(current) == (["/m/changed.pdf", "/m/unhashed.pdf", "/m/new.pdf"], ["/m/gone.pdf"])
+    back = SavedTable.from_json({**table.to_json(), "hashes": {"/m/same.pdf": 7}})  # hostile: all read again
+    assert back.hashes == {} and back.changes(current)[0] == list(current)
