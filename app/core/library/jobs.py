@@ -43,6 +43,9 @@ def chunk_payload(library_name: str, job: FileJob, chunk) -> dict:
         "char_start": chunk.char_start, "char_end": chunk.char_end, "block_index": chunk.block_index,
         "chunk": chunk.index, "title": job.title, "mtime": job.mtime_ns / 1e9, "kind": job.document_kind,
         "content_hash": job.content_hash,
+        # scanned pages not read yet: another workstation that adopts this file from the firm's server
+        # reads them in its own OCR pass
+        "needs_ocr": list(job.needs_ocr),
     }
 
 

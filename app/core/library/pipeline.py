@@ -31,6 +31,7 @@ COMMIT_SECONDS = 2.0  # flush the shard and commit finished files at least this 
 COMMIT_CHUNKS = 1024
 JOB_QUEUE = 64  # parsed files waiting for the embedder: bounds the memory parsing ahead takes
 TODO_PAGE = 256  # queued files the parser reads from the sync state at a time
+MAX_PAGES = 100_000  # a page number beyond this in a note from the firm's server is not believed
 
 
 class CancelOrStop:
@@ -319,8 +320,12 @@ class IndexPipeline:
         if not payloads or sorted(p.get("chunk") for p in payloads) != list(range(len(payloads))):
             self._requeued.append(job.path)
             return
+        pending = payloads[0].get("needs_ocr")  # the server's word: kept only when it is a list of page numbers
+        if not (isinstance(pending, list) and len(pending) <= MAX_PAGES
+                and all(isinstance(p, int) and not isinstance(p, bool) and 0 < p <= MAX_PAGES for p in pending)):
+            pending = []
         self.state.mark_adopted(job.path, job.size, job.mtime_ns, job.content_hash, len(payloads),
-                                str(payloads[0].get("kind", "")))
+                                str(payloads[0].get("kind", "")), pending)
         self.progress.files_embedded += 1
         self.report.adopted.append(job.path)
 

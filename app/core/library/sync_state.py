@@ -126,9 +126,10 @@ class SyncState:
         self._put(path, size, mtime_ns, content_hash, "failed", 0, reason, "", (), ())
 
     def mark_adopted(self, path: str, size: int, mtime_ns: int, content_hash: str, chunks: int,
-                     document_kind: str) -> None:
-        """Indexed by another workstation on the firm's server: `ok` at once, nothing of it was written here."""
-        self._put(path, size, mtime_ns, content_hash, "ok", chunks, "", document_kind, (), ())
+                     document_kind: str, needs_ocr=()) -> None:
+        """Indexed by another workstation on the firm's server: `ok` at once, nothing of it was written here
+        (its scanned pages not read yet wait for this workstation's OCR pass)."""
+        self._put(path, size, mtime_ns, content_hash, "ok", chunks, "", document_kind, needs_ocr, ())
 
     def mark_ok(self, paths: list[str]) -> None:
         with self._lock:

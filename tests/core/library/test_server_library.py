@@ -17,6 +17,7 @@ from app.core.library import server_library
 from app.core.library.libraries import LibraryError, LibraryManager
 from app.core.library.roots import OutsideRoots, RootMap, RootNotMapped
 from app.core.library.sync import open_library_store, sync_library
+from app.core.library.ingest.scanned import NO_TEXT
 from app.core.library.sync_state import read_summary
 from tests.core.embedder_fixture import embedder  # noqa: F401  (session fixture)
 from tests.helpers.qdrant_server import firm_server  # noqa: F401  (fixture)
@@ -278,3 +279,39 @@ def test_attaching_a_name_the_server_does_not_have_lists_what_it_has(tmp_path, f
     with Workstation(tmp_path / "ben-home", firm_server, {}) as ben:
         with pytest.raises(LibraryError, match=f"no library named 'Nope'.*{name}"):
             server_library.attach(ben.manager, "Nope", ben.settings)
+
+
+def test_scanned_pages_another_workstation_left_unread_are_read_by_the_one_that_adopts_the_file(
+        tmp_path, firm_server, embedder, two_mounts):
+    from tests.core.ingest_files import pdf_bytes
+
+    anna_mount, ben_mount = two_mounts
+    for mount in two_mounts:  # a text page and a scanned one
+        (mount / "leases" / "fixtures.pdf").write_bytes(pdf_bytes(["Schedule of fixtures of the harbour lease.", None]))
+    name = firm_server.name("Precedents")
+    with Workstation(tmp_path / "anna-home", firm_server, {"matters": str(anna_mount)}) as anna:
+        anna.settings.set("ocr.enabled", False)  # Anna's sync leaves the scanned page for later
+        lib = server_library.create(anna.manager, name, [anna_mount / "leases"], anna.settings)
+        first = sync_library(lib, embedder, settings=anna.settings, manager=anna.manager)
+        assert [n["file"] for n in first.needs_ocr] == [str(anna_mount.resolve() / "leases" / "fixtures.pdf")]
+    with Workstation(tmp_path / "ben-home", firm_server, {"matters": str(ben_mount)}) as ben:
+        attached, _ = server_library.attach(ben.manager, name, ben.settings)
+        report = sync_library(attached, embedder, settings=ben.settings, manager=ben.manager)
+    fixtures = str(ben_mount.resolve() / "leases" / "fixtures.pdf")
+    assert fixtures in report.adopted and report.scanned == [fixtures]  # adopted, then its scan read here
+    assert report.unreadable == [{"file": fixtures, "pages": [{"page": 2, "reason": NO_TEXT}]}]
+
+
+@pytest.mark.parametrize("garbage", ["all of them", [-3, True, "2"], [10**9], {"page": 1}])
+def test_a_garbage_ocr_note_on_the_server_is_ignored_when_adopting(tmp_path, firm_server, embedder, two_mounts, garbage):
+    anna_mount, ben_mount = two_mounts
+    name = firm_server.name("Precedents")
+    lib, _, anna = _anna_indexes_the_leases(tmp_path, firm_server, embedder, anna_mount, name)
+    with anna:
+        with open_library_store(lib, embedder.dimensions, anna.settings) as store:
+            store.client.set_payload(lib.collection, {"needs_ocr": garbage},
+                                     points=[r.id for r in store.client.scroll(lib.collection, limit=100)[0]])
+    with Workstation(tmp_path / "ben-home", firm_server, {"matters": str(ben_mount)}) as ben:
+        attached, _ = server_library.attach(ben.manager, name, ben.settings)
+        report = sync_library(attached, embedder, settings=ben.settings, manager=ben.manager)
+    assert len(report.adopted) == 2 and report.scanned == [] and report.needs_ocr == []
