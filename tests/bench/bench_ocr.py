@@ -1,7 +1,9 @@
 """OCR cost on this machine: pages per second on scanned pages, and what OCR adds to the bundle
 (estimated from the installed packages it brings; `make bundle` is not run).
 
-    .venv/bin/python tests/bench/bench_ocr.py
+    .venv/bin/python tests/bench/bench_ocr.py [--det-side PX]
+
+--det-side measures another size for finding the lines than the app's (ocr.DET_SIDE).
 """
 from __future__ import annotations
 
@@ -58,11 +60,17 @@ def _ui_stall_ms() -> float:
 
 
 def main() -> int:
+    import argparse
+
     import pypdfium2 as pdfium
 
     from app.core.library.ingest import ocr, parse_bytes
     from app.core.library.ingest.scanned import OcrContext
     from tests.helpers.scans import degrade
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--det-side", type=int, default=ocr.DET_SIDE)
+    ocr.DET_SIDE = parser.parse_args().det_side  # read when the engine loads, below
 
     site = Path(os.path.dirname(pdfium.__file__)).parent
     started = time.perf_counter()

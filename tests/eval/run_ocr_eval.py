@@ -59,7 +59,12 @@ def _scan_pdf(source: Path, page: int) -> tuple[bytes, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--det-side", type=int, help="another size for finding the lines than the app's (ocr.DET_SIDE)")
     args = parser.parse_args()
+    if args.det_side:
+        from app.core.library.ingest import ocr
+
+        ocr.DET_SIDE = args.det_side  # read when the engine loads
     home = Path(tempfile.mkdtemp(prefix="strongroom-ocr-eval-"))
     os.environ["STRONGROOM_HOME"] = str(home)
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from app.core.library.ingest import parse_file
 from app.core.library.ingest.model import Block, OcrCancelled, ParseError
-from app.core.library.ingest.scanned import OcrContext
+from app.core.library.ingest.scanned import OcrContext, pages_per_file
 from app.core.library.ocr_cache import OcrCache
 
 MAX_BYTES = 200 * 1024**2
@@ -96,7 +96,7 @@ def read_document(path: Path, max_bytes: int = MAX_BYTES, *, settings=None, canc
     settings = settings or Settings()
     scans = None
     if settings.get("ocr.enabled"):
-        scans = OcrContext(cache=OcrCache(), cancel=cancel, max_pages=max(1, int(settings.get("ocr.max_pages_per_file"))))
+        scans = OcrContext(cache=OcrCache(), cancel=cancel, max_pages=pages_per_file(settings))
     try:
         parsed = parse_file(Path(path), max_bytes, ocr=scans)
     except OcrCancelled:

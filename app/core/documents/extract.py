@@ -119,7 +119,7 @@ class Extractor:
     """Extracts `fields` with a loaded engine (any ChatEngine). Blocking: call from a worker."""
 
     def __init__(self, engine, fields: Sequence[Field], *, picker: PassagePicker | None = None,
-                 sampling: SamplingParams | None = None, max_bytes: int | None = None,
+                 sampling: SamplingParams | None = None, max_bytes: int = MAX_BYTES,
                  quote_chars: int = QUOTE_CHARS, value_chars: int = VALUE_CHARS):
         self.engine, self.fields = engine, list(fields)
         self.quote_chars, self.value_chars = quote_chars, value_chars
@@ -163,7 +163,7 @@ class Extractor:
         row = Row(str(path))
         timings = {"prompt_tokens": 0, "prompt_evaluated": 0, "tokens": 0, "requests": 0}
         try:
-            doc = read_document(path, self.max_bytes or MAX_BYTES, cancel=cancel)
+            doc = read_document(path, self.max_bytes, cancel=cancel)
             jobs = self.plan(doc)
             timings["read_whole"] = all(job.messages[1]["content"].startswith("Document") for job in jobs)
             for job in jobs:

@@ -85,12 +85,12 @@ class EdgeStore:
             with self._lock:
                 self._shard.update(self._qe.UpdateOperation.set_payload(list(ids), payload))
 
-    def points_with_hash(self, content_hash: str) -> list[tuple[str, list[float], dict]]:
-        """(id, dense vector, payload) of every chunk of content with this hash."""
-        records = self._scroll(self._match("content_hash", content_hash), with_vector=[DENSE])
+    def points_with_hash(self, content_hash: str, with_vectors: bool = True) -> list[tuple[str, list[float], dict]]:
+        """(id, dense vector, payload) of every chunk of content with this hash (vector [] without with_vectors)."""
+        records = self._scroll(self._match("content_hash", content_hash), with_vector=[DENSE] if with_vectors else False)
         out = []
         for r in records:
-            vec = r.vector[DENSE] if isinstance(r.vector, dict) else r.vector
+            vec = (r.vector[DENSE] if isinstance(r.vector, dict) else r.vector) if with_vectors else []
             out.append((str(r.id), list(vec), dict(r.payload or {})))
         return out
 

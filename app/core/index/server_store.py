@@ -90,9 +90,9 @@ class QdrantServerStore:
             if offset is None:
                 return
 
-    def points_with_hash(self, content_hash: str) -> list[tuple[str, list[float], dict]]:
-        return [(str(r.id), list(r.vector[DENSE]), dict(r.payload or {}))
-                for r in self._scroll(self._match("content_hash", content_hash), with_vector=[DENSE])]
+    def points_with_hash(self, content_hash: str, with_vectors: bool = True) -> list[tuple[str, list[float], dict]]:
+        records = self._scroll(self._match("content_hash", content_hash), with_vector=[DENSE] if with_vectors else False)
+        return [(str(r.id), list(r.vector[DENSE]) if with_vectors else [], dict(r.payload or {})) for r in records]
 
     def files_under(self, folders: Sequence[str]) -> set[str]:
         """The stored file names under these folders (as stored in `dirs`)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from app.core.library.ingest import ocr
-from app.core.library.ingest.scanned import OcrContext
+from app.core.library.ingest.scanned import OcrContext, pages_per_file
 from app.core.library.ocr_cache import OcrCache
 from app.core.library.pipeline import IndexPipeline
 
@@ -23,7 +23,7 @@ def read_scanned_pages(text_pass: IndexPipeline, settings, ingest, load_tokenize
     if text_pass.cancel.is_set() or not settings.get("ocr.enabled"):
         return
     state, report, progress = text_pass.state, text_pass.report, text_pass.progress
-    max_pages = max(1, int(settings.get("ocr.max_pages_per_file")))
+    max_pages = pages_per_file(settings)
     queued = state.queue_ocr(max_pages)
     state.commit()
     if not queued:

@@ -21,11 +21,11 @@ def cache_path() -> Path:
     return paths.data_dir() / FILE_NAME
 
 
-def prune(state_dbs: Iterable[Path], path: Path | None = None) -> int | None:
+def prune(state_dbs: Iterable[Path]) -> int | None:
     """Deletes the pages of every file that no library's sync state (`state_dbs`: all of them) knows;
     returns how many pages went. Does nothing (None) when a state cannot be read: a page is only
     deleted when every library is known not to hold it."""
-    path = path or cache_path()
+    path = cache_path()
     if not path.exists():
         return 0
     live: set[str] = set()

@@ -315,8 +315,8 @@ class IndexPipeline:
     def _write_adopted(self, job: FileJob) -> None:
         """Another workstation indexed this file, as it is here, into the library on the firm's server:
         its chunks are recorded, not embedded again. Anything less than the whole file is embedded."""
-        payloads = [payload for _, _, payload in self.store.points_with_hash(job.content_hash)
-                    if payload.get("file") == job.path]
+        payloads = [payload for _, _, payload in self.store.points_with_hash(job.content_hash, with_vectors=False)
+                    if payload.get("file") == job.path]  # the payloads say it all: no vectors over the network
         if not payloads or sorted(p.get("chunk") for p in payloads) != list(range(len(payloads))):
             self._requeued.append(job.path)
             return

@@ -102,9 +102,9 @@ class RootedStore:
         with self.errors():
             self.inner.set_payload(ids, payload)
 
-    def points_with_hash(self, content_hash: str) -> list[tuple[str, list[float], dict]]:
+    def points_with_hash(self, content_hash: str, with_vectors: bool = True) -> list[tuple[str, list[float], dict]]:
         with self.errors():
-            stored = self.inner.points_with_hash(content_hash)
+            stored = self.inner.points_with_hash(content_hash, with_vectors)
         return [(pid, vec, payload) for pid, vec, raw in stored if (payload := self._to_local(raw)) is not None]
 
     def search_dense(self, vector, limit=10, filter=None) -> list[Hit]:

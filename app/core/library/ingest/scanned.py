@@ -35,6 +35,11 @@ class OcrContext:
     holder: str = ""
 
 
+def pages_per_file(settings) -> int:
+    """The scanned pages read per file: settings ocr.max_pages_per_file, at least one."""
+    return max(1, int(settings.get("ocr.max_pages_per_file")))
+
+
 def content_key(data: bytes) -> str:
     """The cache key of a file's content: the same hash the sync state keeps (content_ids.file_hash)."""
     return hashlib.blake2b(data, digest_size=20).hexdigest()
